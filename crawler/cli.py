@@ -1,0 +1,141 @@
+"""`csto-monitor`: crawl outlets, serve the dashboard, run the demo, train and evaluate stance."""
+
+import json
+import logging
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+
+import click
+
+from crawler.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, ConfigError
+
+DATASETTE_DIR = PROJECT_ROOT / "datasette"
+DEFAULT_DB = "data/monitor.db"
+EXIT_CONFIG_ERROR = 4
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.version_option(package_name="csto-monitor")
+def main():
+    """CSTO Monitor: follow what outlets publish about the CSTO and how they portray each actor."""
+
+
+@main.command()
+@click.option("--sources", default=str(DEFAULT_SOURCES_FILE), show_default=True, help="YAML file listing the outlets to crawl.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
+@click.option("--actors", default=None, help="YAML file of actors and topic keywords (default: the project's actors.yml).")
+@click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def crawl(sources, db, actors, log_level):
+    """Crawl the outlets in SOURCES and store every relevant article in DB.
+
+    Same as `scrapy crawl outlets -a sources=SOURCES -s DB_PATH=DB`. Ends with a summary:
+    pages fetched, new articles, duplicates, pages dropped as irrelevant, errors.
+    """
+    from crawler.run import run_crawl, summary_line
+
+    try:
+        run = run_crawl(sources, db, actors, LOG_LEVEL=log_level)
+    except ConfigError as error:
+        fail(str(error), EXIT_CONFIG_ERROR)
+    click.echo(summary_line(run))
+    if run.get("status") != "ok":
+        sys.exit(2)
+
+
+def datasette_command(db: str, host: str, port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "datasette", "serve", str(db),
+        "--metadata", str(DATASETTE_DIR / "metadata.yml"),
+        "--host", host, "--port", str(port),
+        "--setting", "sql_time_limit_ms", "3000",
+        "--setting", "max_returned_rows", "5000",
+        "--setting", "default_page_size", "50",
+    ]
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to publish.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db, host, port):
+    """Serve DB as the Datasette dashboard with the project's metadata and canned queries."""
+    if not Path(db).exists():
+        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
+    click.echo(f"Dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+    try:
+        subprocess.run(datasette_command(db, host, port), check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
+@click.option("--no-serve", is_flag=True, help="Stop once the database is written.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port of the dashboard.")
+@click.pass_context
+def demo(ctx, db, no_serve, port):
+    """Serve the bundled sample outlets on 127.0.0.1, crawl them into DB, then serve the dashboard."""
+    from crawler.run import run_crawl, summary_line
+    from crawler.sample_outlets.server import SampleOutlets
+
+    with SampleOutlets() as outlets, tempfile.TemporaryDirectory() as scratch:
+        sources = outlets.write_sources(Path(scratch) / "sources.yml")
+        click.echo(f"Sample outlets: {', '.join(f'{o.name} at {o.base}' for o in outlets.outlets)}")
+        run = run_crawl(str(sources), db, LOG_LEVEL=os.environ.get("CSTO_LOG_LEVEL", "WARNING"))
+    click.echo(summary_line(run))
+    click.echo(f"Database written: {db}")
+    if not no_serve:
+        ctx.invoke(serve, db=db, port=port)
+
+
+@main.group()
+def stance():
+    """Train and evaluate the stance model."""
+
+
+@stance.command("train")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="NewsMTSC train.jsonl")
+@click.option("--out", default="stance/models/minilm-newsmtsc", show_default=True, help="Folder to write the model to.")
+@click.option("--epochs", default=30, show_default=True, type=int)
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
+@click.option("--seed", default=13, show_default=True, type=int)
+def stance_train(data, out, epochs, device, seed):
+    """Train the stance head on NewsMTSC over the offline MiniLM encoder; write it to OUT."""
+    from stance.newsmtsc import read_newsmtsc
+    from stance.training import train_head
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    mentions, labels = read_newsmtsc(data)
+    model = train_head(mentions, labels, epochs=epochs, device=device, seed=seed)
+    model.save(out)
+    click.echo(f"model written to {out}: {json.dumps(model.config['training'])}")
+
+
+@stance.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model).")
+def stance_eval(file, model_dir):
+    """Measure a model on FILE (NewsMTSC JSON lines); the last line printed is the JSON result."""
+    from stance.model import load_model
+    from stance.newsmtsc import read_newsmtsc
+    from stance.training import evaluate
+
+    try:
+        mentions, labels = read_newsmtsc(file)
+    except ValueError as error:
+        fail(str(error))
+    model = load_model(model_dir)
+    click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
+    click.echo(json.dumps(evaluate(model, mentions, labels)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Read and validate the YAML files a desk edits: sources.yml (outlets) and actors.yml.
+
+Every problem is reported as one ConfigError line naming the file, the entry and the fix.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+import re
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_ACTORS_FILE = PROJECT_ROOT / "actors.yml"
+DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.yml"
+
+OUTLET_KEYS = {"name", "url", "country", "language", "feeds", "sitemaps", "start_urls", "follow"}
+ACTOR_KINDS = {"person", "country", "organisation"}
+
+
+class ConfigError(ValueError):
+    """A mistake in a configuration file, phrased for the person who edits it."""
+
+
+@dataclass(frozen=True)
+class Outlet:
+    name: str
+    url: str
+    country: str = ""
+    language: str = ""
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    start_urls: tuple[str, ...] = ()
+    follow: tuple[str, ...] = ()
+
+    def owns(self, url: str) -> bool:
+        return url.startswith(self.url)
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ActorsConfig:
+    actors: tuple[Actor, ...]
+    topic_keywords: tuple[str, ...] = field(default=())
+
+
+def read_yaml(path: str | Path) -> dict:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found; pass the path of an existing YAML file") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} malformed YAML ({getattr(error, 'problem', error)}); fix the syntax there") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level; see the README for the format")
+    return data
+
+
+def _string_list(path, entry: str, key: str, value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{path}: {entry}: '{key}' must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def load_sources(path: str | Path) -> list[Outlet]:
+    """The outlets of a sources file, validated."""
+    data = read_yaml(path)
+    unknown = set(data) - {"outlets"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; the only key is 'outlets'")
+    entries = data.get("outlets")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: 'outlets' must be a non-empty list of outlets; see the README for the format")
+    outlets, names = [], set()
+    for index, entry in enumerate(entries):
+        label = f"outlets[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: {label}: expected a mapping with name, url, feeds/sitemaps/start_urls")
+        if entry.get("name"):
+            label += f" ({entry['name']})"
+        unknown = set(entry) - OUTLET_KEYS
+        if unknown:
+            raise ConfigError(
+                f"{path}: {label}: unknown key '{sorted(unknown)[0]}'; allowed keys: {', '.join(sorted(OUTLET_KEYS))}"
+            )
+        for key in ("name", "url"):
+            if not isinstance(entry.get(key), str) or not entry[key].strip():
+                raise ConfigError(f"{path}: {label}: missing '{key}'; every outlet needs a name and a home page url")
+        if not re.match(r"^https?://", entry["url"]):
+            raise ConfigError(f"{path}: {label}: url '{entry['url']}' must start with http:// or https://")
+        if entry["name"] in names:
+            raise ConfigError(f"{path}: {label}: duplicate outlet name; give each outlet its own name")
+        names.add(entry["name"])
+        lists = {key: _string_list(path, label, key, entry.get(key)) for key in ("feeds", "sitemaps", "start_urls", "follow")}
+        if not (lists["feeds"] or lists["sitemaps"] or lists["start_urls"]):
+            raise ConfigError(f"{path}: {label}: nothing to crawl; add at least one of feeds, sitemaps or start_urls")
+        for pattern in lists["follow"]:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ConfigError(f"{path}: {label}: follow pattern '{pattern}' is not a valid regex ({error})") from None
+        outlets.append(
+            Outlet(
+                name=entry["name"].strip(),
+                url=entry["url"].strip(),
+                country=str(entry.get("country") or ""),
+                language=str(entry.get("language") or ""),
+                **lists,
+            )
+        )
+    return outlets
+
+
+def load_actors(path: str | Path) -> ActorsConfig:
+    """Actors with their aliases, and the topic keywords that make an article relevant."""
+    data = read_yaml(path)
+    unknown = set(data) - {"actors", "topic_keywords"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; allowed: actors, topic_keywords")
+    entries = data.get("actors")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: 'actors' must be a non-empty list; see the README for the format")
+    actors, names = [], set()
+    for index, entry in enumerate(entries):
+        label = f"actors[{index}]"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: {label}: expected a mapping with name, kind, aliases")
+        if entry.get("name"):
+            label += f" ({entry['name']})"
+        unknown = set(entry) - {"name", "kind", "aliases"}
+        if unknown:
+            raise ConfigError(f"{path}: {label}: unknown key '{sorted(unknown)[0]}'; allowed: name, kind, aliases")
+        if not isinstance(entry.get("name"), str) or not entry["name"].strip():
+            raise ConfigError(f"{path}: {label}: missing 'name'")
+        if entry.get("kind") not in ACTOR_KINDS:
+            raise ConfigError(f"{path}: {label}: kind must be one of {', '.join(sorted(ACTOR_KINDS))}")
+        if entry["name"] in names:
+            raise ConfigError(f"{path}: {label}: duplicate actor name; merge the two entries")
+        names.add(entry["name"])
+        aliases = _string_list(path, label, "aliases", entry.get("aliases"))
+        actors.append(Actor(entry["name"], entry["kind"], tuple(dict.fromkeys((entry["name"],) + aliases))))
+    keywords = _string_list(path, "topic_keywords", "topic_keywords", data.get("topic_keywords"))
+    if not keywords:
+        raise ConfigError(f"{path}: 'topic_keywords' is empty; list the terms that make an article relevant (CSTO, ОДКБ, ...)")
+    return ActorsConfig(tuple(actors), keywords)
+
+
+def outlet_for(url: str, outlets: list[Outlet]) -> Outlet | None:
+    """The outlet whose home URL is the longest prefix of `url`."""
+    owners = [o for o in outlets if o.owns(url)]
+    return max(owners, key=lambda o: len(o.url)) if owners else None

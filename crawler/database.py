@@ -1,0 +1,104 @@
+"""The SQLite database researchers query: schema, migrations and opening it for writing.
+
+Every table is described column by column in the README ("Database schema"). Schema changes
+are sqlite-utils migrations: each a small function, applied in order when the database is
+opened, recorded in `_sqlite_migrations` so that a database written by an earlier version is
+upgraded in place.
+"""
+
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+BUSY_TIMEOUT_MS = 10_000
+
+migrations = Migrations("csto_monitor")
+
+
+@migrations()
+def initial_schema(db: sqlite_utils.Database) -> None:
+    db["outlets"].create(
+        {"id": int, "name": str, "url": str, "country": str, "language": str},
+        pk="id",
+        not_null={"name"},
+    )
+    db["outlets"].create_index(["name"], unique=True)
+    db["actors"].create({"id": int, "name": str, "kind": str}, pk="id", not_null={"name"})
+    db["actors"].create_index(["name"], unique=True)
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "pages_fetched": int,
+            "articles_new": int,
+            "duplicates": int,
+            "dropped": int,
+            "errors": int,
+        },
+        pk="id",
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "canonical_url": str,
+            "outlet_id": int,
+            "title": str,
+            "author": str,
+            "published": str,
+            "language": str,
+            "language_prob": float,
+            "text": str,
+            "text_hash": str,
+            "duplicate_of": int,
+            "matched_terms": str,
+            "crawled_at": str,
+            "crawl_run_id": int,
+        },
+        pk="id",
+        not_null={"url"},
+        foreign_keys=[
+            ("outlet_id", "outlets", "id"),
+            ("duplicate_of", "articles", "id"),
+            ("crawl_run_id", "crawl_runs", "id"),
+        ],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    for columns in (["outlet_id"], ["published"], ["language"], ["text_hash"], ["duplicate_of"]):
+        db["articles"].create_index(columns)
+    db["articles"].enable_fts(["title", "text"], create_triggers=True)
+    db["stances"].create(
+        {
+            "article_id": int,
+            "actor_id": int,
+            "label": str,
+            "score": float,
+            "confidence": float,
+            "mentions": int,
+            "evidence": str,
+            "model": str,
+        },
+        pk=("article_id", "actor_id"),
+        foreign_keys=[("article_id", "articles", "id"), ("actor_id", "actors", "id")],
+    )
+    db["stances"].create_index(["actor_id", "label"])
+    db["article_signatures"].create(
+        {"article_id": int, "minhash": bytes},
+        pk="article_id",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.enable_wal()
+    db.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(db)
+    return db

@@ -1,0 +1,32 @@
+"""The one item the crawl produces: an article, filled in stage by stage by the pipelines."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArticleItem:
+    # set by the spider
+    url: str
+    outlet: str
+    html: str | None = None
+    canonical_url: str | None = None
+    crawled_at: str | None = None
+    # pipelines/clean.py
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    text: str = ""
+    # pipelines/relevance.py
+    matched_terms: list[str] = field(default_factory=list)
+    # pipelines/language.py
+    language: str = "und"
+    language_prob: float = 0.0
+    # pipelines/actors.py: actor name -> stance.Mention list
+    mentions: dict = field(default_factory=dict)
+    # pipelines/stance.py: one dict per actor (actor, label, score, confidence, mentions, evidence, model)
+    stances: list[dict] = field(default_factory=list)
+    # pipelines/dedupe.py
+    text_hash: str | None = None
+    minhash: bytes | None = None
+    duplicate_of_url: str | None = None  # the earliest copy already stored
+    supersedes_url: str | None = None  # a stored copy that this earlier one replaces as the original

@@ -1,0 +1,59 @@
+"""Scrapy settings for CSTO Monitor. Every project-specific setting has a prefix and a comment.
+
+Override any of them on the command line: `scrapy crawl outlets -s DB_PATH=data/monitor.db`.
+"""
+
+BOT_NAME = "csto_monitor"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# --- project files -------------------------------------------------------------------------
+from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_SOURCES_FILE  # noqa: E402
+
+DB_PATH = "data/monitor.db"  # the SQLite database the pipelines write
+SOURCES_FILE = str(DEFAULT_SOURCES_FILE)  # outlets to crawl (the spider's `-a sources=...` overrides it)
+ACTORS_FILE = str(DEFAULT_ACTORS_FILE)  # actors, aliases and topic keywords
+
+# --- politeness ----------------------------------------------------------------------------
+CONTACT_URL = "https://github.com/csto-monitor/csto-monitor"
+USER_AGENT = f"csto-monitor/0.1 (+{CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+RETRY_TIMES = 2
+DEPTH_LIMIT = 5  # section pages: how many "next page" links to follow
+
+# --- pipelines, in the order an article walks through them ---------------------------------
+ITEM_PIPELINES = {
+    "pipelines.clean.CleanPipeline": 100,
+    "pipelines.relevance.RelevancePipeline": 200,
+    "pipelines.language.LanguagePipeline": 300,
+    "pipelines.actors.ActorsPipeline": 400,
+    "pipelines.stance.StancePipeline": 500,
+    "pipelines.dedupe.DedupePipeline": 600,
+    "pipelines.store.StorePipeline": 700,
+}
+
+CLEAN_MIN_TEXT_CHARS = 200  # shorter extracted text is not an article
+LANGUAGE_MIN_CHARS = 40  # below this the language is "und"
+LANGUAGE_MIN_PROBABILITY = 0.7  # below this the language is "und"
+STANCE_MODEL_DIR = None  # None: the offline default in stance/models/minilm-newsmtsc
+STANCE_BATCH_SIZE = 64
+STANCE_DEVICE = "cpu"
+DEDUPE_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingles that makes a copy
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    # before robots.txt and the download itself: a stored article costs no request at all
+    "crawler.middlewares.SkipStoredArticlesMiddleware": 50,
+}
+LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"

@@ -1,0 +1,1 @@
+"""Spiders: `outlets` crawls every outlet listed in a sources file."""

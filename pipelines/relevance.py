@@ -1,0 +1,27 @@
+"""Stage 2: keep only articles about the topic; `matched_terms` records which keywords hit."""
+
+from scrapy.exceptions import DropItem
+
+from crawler.config import load_actors
+from pipelines.terms import TermMatcher
+
+
+class RelevancePipeline:
+    """Drops an article unless its title or text contains a topic keyword from actors.yml."""
+
+    def __init__(self, keywords: tuple[str, ...], stats):
+        self.matcher = TermMatcher({keyword: (keyword,) for keyword in keywords})
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        actors = load_actors(crawler.settings.get("ACTORS_FILE"))
+        return cls(actors.topic_keywords, crawler.stats)
+
+    def process_item(self, item):
+        matched = self.matcher.keys_in(f"{item.title or ''}\n{item.text}")
+        if not matched:
+            self.stats.inc_value("articles/dropped/irrelevant")
+            raise DropItem(f"no topic keyword in {item.url}")
+        item.matched_terms = matched
+        return item

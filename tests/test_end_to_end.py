@@ -1,0 +1,141 @@
+"""A real crawl of the bundled sample outlets into a real SQLite file, then a second crawl."""
+
+import asyncio
+import json
+
+import pytest
+import sqlite_utils
+from datasette.app import Datasette
+import yaml
+
+from crawler.cli import DATASETTE_DIR
+
+RESIDUE = ("top of page", "bottom of page", "Leave a Reply", "Similar Posts", "Write a comment",
+           "Your email address will not be published", "Source: Steppe Observer")
+
+
+@pytest.fixture(scope="module")
+def db(crawled):
+    return sqlite_utils.Database(crawled["db"])
+
+
+def stored_paths(db, sample_outlets) -> dict[str, set[str]]:
+    paths: dict[str, set[str]] = {}
+    for row in db.query("select a.url, o.name from articles a join outlets o on o.id = a.outlet_id"):
+        base = sample_outlets.outlet(row["name"]).base
+        paths.setdefault(row["name"], set()).add(row["url"].removeprefix(base))
+    return paths
+
+
+def test_every_csto_article_is_stored_once_and_unrelated_ones_are_not(db, sample_outlets):
+    expected = {
+        outlet.name: {
+            a["slug"] for a in outlet.articles
+            if any(k in " ".join(a["paragraphs"]) for k in ("CSTO", "ОДКБ")) and not a["slug"].startswith("members/")
+        }
+        for outlet in sample_outlets.outlets
+    }
+    assert sum(len(v) for v in expected.values()) >= 23
+    assert stored_paths(db, sample_outlets) == expected
+    assert db.execute("select count(*), count(distinct url) from articles").fetchone() == (23, 23)
+    titles = {row["title"] for row in db.query("select title from articles")}
+    for unrelated in ("Astana braces for a record summer heat wave", "Teenager wins the Yerevan chess open",
+                      "Hockey league final goes to a seventh game"):
+        assert unrelated not in titles
+
+
+def test_robots_disallowed_page_is_never_requested(crawled):
+    requested = crawled["requests_first"]["Steppe Observer"] + crawled["requests_second"]["Steppe Observer"]
+    assert "/robots.txt" in requested
+    assert "/blog-feed.xml" in requested
+    assert not [path for path in requested if path.startswith("/members/")]
+
+
+def test_section_pagination_and_redirect_are_followed(db, crawled, sample_outlets):
+    assert "/category/csto/page/2/" in crawled["requests_first"]["Caucasus Ledger"]
+    paths = stored_paths(db, sample_outlets)
+    assert "2026/02/pashinyan-freezes-csto" in paths["Caucasus Ledger"]  # only on section page 2
+    assert "news/zelensky-blamed.html" in paths["Eurasia Wire"]  # only reachable through a 301
+
+
+def test_syndicated_copy_points_at_the_earlier_original(db):
+    original = db.execute("select id from articles where url like '%/post/tokayev-keeps-troops-home'").fetchone()[0]
+    copy = db.execute("select duplicate_of from articles where url like '%csto-tokayev-syndicated.html'").fetchone()[0]
+    assert copy == original
+    assert db.execute("select count(*) from articles where duplicate_of is not null").fetchone()[0] == 1
+
+
+def test_russian_articles_are_detected_and_decoded(db):
+    rows = list(db.query("select url, title, text, language from articles where url like '%/ru/%' order by url"))
+    assert [r["language"] for r in rows] == ["ru", "ru"]
+    windows_1251 = next(r for r in rows if "pashinyan-doverie" in r["url"])
+    assert windows_1251["title"] == "Пашинян подорвал доверие к ОДКБ, считают эксперты"
+    assert "Никол Пашинян" in windows_1251["text"]
+
+
+def test_no_stored_text_carries_boilerplate(db):
+    for row in db.query("select url, text from articles"):
+        for phrase in RESIDUE:
+            assert phrase.lower() not in row["text"].lower(), (phrase, row["url"])
+
+
+def stance_of(db, url_part: str, actor: str) -> dict:
+    return next(db.query(
+        """select s.* from stances s join articles a on a.id = s.article_id join actors ac on ac.id = s.actor_id
+           where a.url like ? and ac.name = ?""", [f"%{url_part}%", actor]))
+
+
+def test_actors_are_found_with_the_stance_the_article_takes(db):
+    assert stance_of(db, "putin-pressure-central-asia", "Putin")["label"] == "critical"
+    assert stance_of(db, "tokayev-balanced-diplomacy", "Tokayev")["label"] == "supportive"
+    # the same outlet portrays the same actor differently in two articles
+    assert stance_of(db, "pashinyan-freezes-csto", "Pashinyan")["label"] == "supportive"
+    assert stance_of(db, "pashinyan-criticised-at-home", "Pashinyan")["label"] == "critical"
+    putin = stance_of(db, "putin-pressure-central-asia", "Putin")
+    assert putin["mentions"] >= 3 and -1 <= putin["score"] < 0
+    evidence = json.loads(putin["evidence"])
+    assert evidence and all("Putin" in sentence for sentence in evidence)
+
+
+def test_russian_articles_keep_actors_but_no_english_guess(db):
+    stance = stance_of(db, "pashinyan-doverie-odkb", "Pashinyan")
+    assert stance["mentions"] >= 3  # Пашинян, Пашиняна, Пашиняна
+    assert stance["label"] is None and stance["score"] is None
+    assert stance["model"] == "none:ru"
+
+
+def test_crawl_run_is_recorded_with_its_counts(db, crawled):
+    first, second = list(db.query("select * from crawl_runs order by id"))
+    assert first["status"] == "ok" and first["finished"]
+    assert first["articles_new"] == 23 and first["duplicates"] == 1
+    assert first["dropped"] == 4  # the four sport and weather articles
+    assert first["errors"] == 2  # the 404 and the 500
+    assert "articles new: 23" in crawled["first"].stdout
+
+
+def test_second_crawl_adds_no_rows_and_refetches_no_article(db, crawled, sample_outlets):
+    second = list(db.query("select * from crawl_runs order by id"))[-1]
+    assert second["status"] == "ok" and second["articles_new"] == 0
+    assert db.execute("select count(*) from articles").fetchone()[0] == 23
+    stored = stored_paths(db, sample_outlets)
+    for outlet, paths in crawled["requests_second"].items():
+        refetched = {p.lstrip("/") for p in paths} & stored[outlet]
+        assert not refetched, (outlet, refetched)
+
+
+def test_datasette_answers_the_stance_over_time_query(crawled):
+    metadata = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())
+    datasette = Datasette([str(crawled["db"])], metadata=metadata)
+
+    async def fetch():
+        rows = await datasette.client.get("/monitor/stance_over_time.json?actor=Putin&_shape=array")
+        page = await datasette.client.get("/monitor/stance_over_time?actor=")
+        return rows, page
+
+    response, page = asyncio.run(fetch())
+    assert response.status_code == 200
+    rows = response.json()
+    assert rows and {row["actor"] for row in rows} == {"Putin"}
+    assert all(-1 <= row["mean_score"] <= 1 and row["articles"] >= 1 for row in rows)
+    assert page.status_code == 200
+    assert "datasette_vega" in page.text  # the chart plugin is loaded on the canned query page
