@@ -33,7 +33,7 @@ RESIDUE_LINES = [
     r"(facebook|twitter|telegram|whatsapp|vk|linkedin)(\s*[|·•,]\s*(facebook|twitter|telegram|whatsapp|vk|linkedin))*",
     r"(subscribe|sign up)( to| for)? (our|the) newsletter.*|подпис(ывайтесь|аться) на (нашу )?рассылку.*",
     r"(we use|this (web)?site uses) cookies.*|accept( all)? cookies|мы используем (файлы )?cookie.*",
-    r".{0,100}\b(photo|фото)\s*:\s*[^.!?]{0,100}",
+    r".{0,100}(photo|фото)\s*:\s*[^.!?]{0,100}",  # a caption glued to its credit: "TokayevPhoto: A. B / TASS"
     r"(source|источник)\s*:\s*[^.!?]{0,100}\.?",
 ]
 RESIDUE = re.compile(r"^\s*(" + "|".join(RESIDUE_LINES) + r")\s*$", re.IGNORECASE)

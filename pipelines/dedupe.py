@@ -16,6 +16,7 @@ from crawler.database import open_database
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
+SCHEME = "affine32"  # datasketch's permutation scheme; stored signatures must all share it
 
 
 def normalise(text: str) -> str:
@@ -28,14 +29,14 @@ def text_hash(text: str) -> str:
 
 def minhash_of(text: str) -> MinHash:
     words = normalise(text).split()
-    signature = MinHash(num_perm=NUM_PERM)
+    signature = MinHash(num_perm=NUM_PERM, scheme=SCHEME)
     shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
     signature.update_batch([s.encode("utf-8") for s in shingles])
     return signature
 
 
 def minhash_from_bytes(data: bytes) -> MinHash:
-    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(data, dtype=np.uint64))
+    return MinHash(num_perm=NUM_PERM, hashvalues=np.frombuffer(data, dtype=np.uint64), scheme=SCHEME)
 
 
 def published_before(a: str | None, b: str | None) -> bool:

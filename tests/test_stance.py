@@ -1,0 +1,71 @@
+"""The stance model: the combination rule on clear cases, and the shipped default model for real."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from stance import Mention, MentionStance, combine_mentions, load_model
+from stance.newsmtsc import read_newsmtsc
+from stance.training import evaluate
+from tests.conftest import csto_monitor, shared_file
+
+FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())
+
+
+def judged(sentence: str, critical: float, neutral: float, supportive: float) -> MentionStance:
+    probabilities = {"critical": critical, "neutral": neutral, "supportive": supportive}
+    return MentionStance(Mention(sentence, 0, 5), max(probabilities, key=probabilities.get), probabilities)
+
+
+def test_confident_critical_mentions_outweigh_a_hesitant_supportive_one():
+    result = combine_mentions([
+        judged("Putin lied.", 0.9, 0.05, 0.05),
+        judged("Putin failed.", 0.8, 0.1, 0.1),
+        judged("Putin smiled.", 0.3, 0.3, 0.4),
+    ])
+    assert result.label == "critical" and -1 <= result.score < -0.2
+    assert result.mentions == 3
+    assert result.evidence[0] == "Putin lied."
+
+
+def test_mixed_mentions_that_cancel_out_are_neutral():
+    result = combine_mentions([judged("A praised.", 0.05, 0.05, 0.9), judged("A blamed.", 0.9, 0.05, 0.05)])
+    assert result.label == "neutral" and abs(result.score) < 0.2
+
+
+def test_evidence_has_no_repeated_sentence():
+    sentence = "Tokayev and Tokayev's team were praised."
+    result = combine_mentions([judged(sentence, 0.05, 0.1, 0.85), judged(sentence, 0.05, 0.1, 0.85)])
+    assert result.evidence == [sentence]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return load_model()
+
+
+def test_default_model_is_target_dependent(model):
+    sentence = "Tokayev was praised for his wisdom, while Putin was condemned as a reckless bully."
+    tokayev, putin = model.predict([Mention(sentence, 0, 7), Mention(sentence, 42, 47)])
+    assert tokayev.label == "supportive"
+    assert putin.label == "critical"
+
+
+def test_default_model_meets_its_floor_on_newsmtsc_multi_target(model):
+    mentions, labels = read_newsmtsc(shared_file("data", "newsmtsc", "devtest_mt.jsonl"))
+    result = evaluate(model, mentions, labels)
+    assert result["n"] == 1476
+    assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt"], result
+
+
+def test_stance_eval_command_prints_json_as_its_last_line(tmp_path):
+    source = shared_file("data", "newsmtsc", "devtest_mt.jsonl")
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("".join(source.read_text().splitlines(keepends=True)[:20]))
+    result = csto_monitor("stance", "eval", str(sample))
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(scores) == {"macro_f1", "accuracy", "f1", "n"}
+    assert set(scores["f1"]) == {"critical", "neutral", "supportive"}
+    assert scores["n"] >= 20 and 0 <= scores["macro_f1"] <= 1
