@@ -15,6 +15,7 @@ from crawler.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, ConfigError
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 DEFAULT_DB = "data/monitor.db"
 EXIT_CONFIG_ERROR = 4
+EXIT_CODES = {"ok": 0, "partial": 1, "failed": 2}
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -32,22 +33,33 @@ def main():
 @click.option("--sources", default=str(DEFAULT_SOURCES_FILE), show_default=True, help="YAML file listing the outlets to crawl.")
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
 @click.option("--actors", default=None, help="YAML file of actors and topic keywords (default: the project's actors.yml).")
+@click.option("--since", default=None, help="Skip feed and sitemap entries dated before this day (YYYY-MM-DD). Default: the start of the last successful run.")
+@click.option("--refresh", is_flag=True, help="Fetch again pages already fetched, ignoring stored ETags and dates.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting, as `scrapy -s` does (repeatable).")
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(sources, db, actors, log_level):
+def crawl(sources, db, actors, since, refresh, overrides, log_level):
     """Crawl the outlets in SOURCES and store every relevant article in DB.
 
     Same as `scrapy crawl outlets -a sources=SOURCES -s DB_PATH=DB`. Ends with a summary:
     pages fetched, new articles, duplicates, pages dropped as irrelevant, errors.
+    Exit code: 0 ok, 1 partial (some outlet could not be read), 2 failed, 4 configuration error.
     """
     from crawler.run import run_crawl, summary_line
+    from crawler.spiders.outlets import parse_since
 
+    settings = {"LOG_LEVEL": log_level}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name:
+            fail(f"--set {override!r}: expected NAME=VALUE, for example --set DOWNLOAD_DELAY=2", EXIT_CONFIG_ERROR)
+        settings[name] = value
     try:
-        run = run_crawl(sources, db, actors, LOG_LEVEL=log_level)
-    except ConfigError as error:
+        since = parse_since(since)
+        run = run_crawl(sources, db, actors, since=since, refresh=refresh, **settings)
+    except (ConfigError, ValueError) as error:
         fail(str(error), EXIT_CONFIG_ERROR)
     click.echo(summary_line(run))
-    if run.get("status") != "ok":
-        sys.exit(2)
+    sys.exit(EXIT_CODES.get(run.get("status"), 2))
 
 
 def datasette_command(db: str, host: str, port: int) -> list[str]:

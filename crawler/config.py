@@ -13,7 +13,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_ACTORS_FILE = PROJECT_ROOT / "actors.yml"
 DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.yml"
 
-OUTLET_KEYS = {"name", "url", "country", "language", "feeds", "sitemaps", "start_urls", "follow"}
+OUTLET_KEYS = {"name", "url", "country", "language", "feeds", "sitemaps", "start_urls", "follow", "delay", "concurrency"}
 ACTOR_KINDS = {"person", "country", "organisation"}
 
 
@@ -31,6 +31,8 @@ class Outlet:
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
     follow: tuple[str, ...] = ()
+    delay: float | None = None  # seconds between requests to this outlet's host
+    concurrency: int | None = None  # parallel requests to this outlet's host
 
     def owns(self, url: str) -> bool:
         return url.startswith(self.url)
@@ -111,12 +113,19 @@ def load_sources(path: str | Path) -> list[Outlet]:
                 re.compile(pattern)
             except re.error as error:
                 raise ConfigError(f"{path}: {label}: follow pattern '{pattern}' is not a valid regex ({error})") from None
+        delay, concurrency = entry.get("delay"), entry.get("concurrency")
+        if delay is not None and (not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0):
+            raise ConfigError(f"{path}: {label}: delay must be a number of seconds >= 0, not {delay!r}")
+        if concurrency is not None and (not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1):
+            raise ConfigError(f"{path}: {label}: concurrency must be a whole number >= 1, not {concurrency!r}")
         outlets.append(
             Outlet(
                 name=entry["name"].strip(),
                 url=entry["url"].strip(),
                 country=str(entry.get("country") or ""),
                 language=str(entry.get("language") or ""),
+                delay=float(delay) if delay is not None else None,
+                concurrency=concurrency,
                 **lists,
             )
         )

@@ -92,6 +92,30 @@ def initial_schema(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def incremental_crawl_state(db: sqlite_utils.Database) -> None:
+    """State a nightly run needs from the last: what each fetched URL became, the validators of
+    each feed and sitemap, and Scrapy's stats of each run."""
+    db["crawl_runs"].add_column("stats", str)
+    db["pages"].create(
+        {
+            "url": str,
+            "outcome": str,
+            "reason": str,
+            "article_id": int,
+            "http_status": int,
+            "fetched_at": str,
+            "crawl_run_id": int,
+        },
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id"), ("crawl_run_id", "crawl_runs", "id")],
+    )
+    db["feed_state"].create(
+        {"url": str, "etag": str, "last_modified": str, "http_status": int, "checked_at": str},
+        pk="url",
+    )
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
     path = Path(path)
@@ -102,3 +126,17 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA foreign_keys = ON")
     migrations.apply(db)
     return db
+
+
+def last_successful_run_start(path: str | Path) -> str | None:
+    """When the last crawl that finished ok started (UTC, ISO 8601), or None."""
+    if not Path(path).exists():
+        return None
+    db = sqlite_utils.Database(path)
+    try:
+        if "crawl_runs" not in db.table_names():
+            return None
+        row = db.execute("select max(started) from crawl_runs where status = 'ok'").fetchone()
+        return row[0] if row else None
+    finally:
+        db.close()

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 @dataclass
 class ArticleItem:
     # set by the spider
-    url: str
+    url: str  # the article's identity: its declared canonical URL on the same site, else the fetched URL, normalised
     outlet: str
     html: str | None = None
-    canonical_url: str | None = None
+    canonical_url: str | None = None  # as the page declares it (rel=canonical or og:url)
+    fetched_urls: list[str] = field(default_factory=list)  # every URL that led to the page (redirects included)
     crawled_at: str | None = None
     # pipelines/clean.py
     title: str | None = None

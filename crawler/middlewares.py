@@ -1,23 +1,47 @@
-"""Downloader middleware: never fetch an article page that is already in the database."""
+"""Downloader middlewares for incremental, polite nightly runs.
 
+- SkipFetchedPagesMiddleware: never fetch an article URL again whose outcome is known
+  (stored, a copy, or dropped as irrelevant), unless the run is a refresh.
+- ConditionalGetMiddleware: re-read feeds and sitemaps with If-None-Match / If-Modified-Since,
+  so an unchanged feed costs a 304.
+- RetryAfterMiddleware: Scrapy's retries, plus a wait before retrying a 429 or 503: the
+  server's Retry-After when it sends one, else an exponential backoff.
+- LoopAwareRedirectMiddleware: Scrapy's redirects, but a redirect back to a URL of the same
+  chain is reported as a loop instead of vanishing silently in the duplicate filter.
+
+The database is the state that outlives a run: nothing is kept in memory between runs.
+"""
+
+import asyncio
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 import logging
 
 from scrapy import signals
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 from crawler.database import open_database
 
 logger = logging.getLogger(__name__)
 
+KNOWN_OUTCOMES = ("stored", "duplicate", "dropped")
 
-class SkipStoredArticlesMiddleware:
-    """Ignores article requests whose URL is already stored, so a nightly run only fetches
-    what is new. The database is the state: nothing is kept between runs in memory."""
 
+class AlreadyFetched(IgnoreRequest):
+    """The article URL's outcome is known from an earlier run: not an error."""
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect chain came back to a URL it had already visited."""
+
+
+class SkipFetchedPagesMiddleware:
     def __init__(self, db_path: str, stats):
         self.db_path = db_path
         self.stats = stats
-        self.stored: set[str] = set()
+        self.known: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -26,13 +50,121 @@ class SkipStoredArticlesMiddleware:
         return middleware
 
     def spider_opened(self, spider):
+        if getattr(spider, "refresh", False):
+            logger.info("refresh: article pages already fetched will be fetched again")
+            return
         db = open_database(self.db_path)
-        self.stored = {url for (url,) in db.execute("select url from articles").fetchall()}
+        placeholders = ", ".join("?" for _ in KNOWN_OUTCOMES)
+        self.known = {url for (url,) in db.execute(f"select url from pages where outcome in ({placeholders})", KNOWN_OUTCOMES)}
+        self.known |= {url for (url,) in db.execute("select url from articles")}
         db.close()
-        logger.info("%d article URLs already stored will not be fetched again", len(self.stored))
+        logger.info("%d article URLs with a known outcome will not be fetched again", len(self.known))
 
     def process_request(self, request, spider=None):
-        if request.meta.get("article") and request.url in self.stored:
-            self.stats.inc_value("articles/skipped_stored")
-            raise IgnoreRequest(f"already stored: {request.url}")
+        if request.meta.get("article") and request.url in self.known:
+            self.stats.inc_value("articles/skipped_known")
+            raise AlreadyFetched(f"already fetched: {request.url}")
         return None
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class ConditionalGetMiddleware:
+    """For requests with meta["conditional"] (feeds, sitemaps): send the validators stored
+    from the last fetch, and store the new ones."""
+
+    def __init__(self, db_path: str, stats):
+        self.db_path = db_path
+        self.stats = stats
+        self.db = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        middleware = cls(crawler.settings.get("DB_PATH"), crawler.stats)
+        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
+        return middleware
+
+    def spider_opened(self, spider):
+        self.db = open_database(self.db_path)
+        self.refresh = getattr(spider, "refresh", False)
+
+    def spider_closed(self, spider):
+        self.db.close()
+
+    def process_request(self, request, spider=None):
+        if not request.meta.get("conditional") or self.refresh:
+            return None
+        row = self.db.execute("select etag, last_modified from feed_state where url = ?", [request.url]).fetchone()
+        if row:
+            etag, last_modified = row
+            if etag:
+                request.headers.setdefault(b"If-None-Match", etag.encode("latin-1"))
+            if last_modified:
+                request.headers.setdefault(b"If-Modified-Since", last_modified.encode("latin-1"))
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if not request.meta.get("conditional"):
+            return response
+        if response.status == 304:
+            self.stats.inc_value("feeds/not_modified")
+        elif response.status == 200:
+            header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
+            with self.db.atomic():
+                self.db["feed_state"].upsert(
+                    {"url": request.url, "etag": header(b"ETag"), "last_modified": header(b"Last-Modified"),
+                     "http_status": response.status, "checked_at": now()},
+                    pk="url",
+                )
+        return response
+
+
+def retry_after_seconds(value: bytes | None) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class RetryAfterMiddleware(RetryMiddleware):
+    """Waits before retrying a 429 or 503 (Retry-After, else RETRY_BACKOFF_BASE * 2**attempt),
+    never longer than RETRY_AFTER_MAX seconds; other retries are Scrapy's own."""
+
+    WAIT_STATUSES = (429, 503)
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+
+    async def process_response(self, request, response, spider=None):
+        if response.status not in self.WAIT_STATUSES or request.meta.get("dont_retry"):
+            return super().process_response(request, response)
+        attempt = request.meta.get("retry_times", 0)
+        wait = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if wait is None:
+            wait = self.backoff_base * 2**attempt
+        wait = min(wait, self.max_wait)
+        retry = self._retry(request, f"{response.status} (waited {wait:.1f}s)")
+        if retry is None:
+            return response
+        logger.info("%s answered %s: retrying in %.1fs", request.url, response.status, wait)
+        await asyncio.sleep(wait)
+        return retry
+
+
+class LoopAwareRedirectMiddleware(RedirectMiddleware):
+    def _redirect(self, redirected, request, reason):
+        if redirected.url in (*request.meta.get("redirect_urls", []), request.url):
+            raise RedirectLoop(f"redirect loop back to {redirected.url}")
+        return super()._redirect(redirected, request, reason)

@@ -20,7 +20,9 @@ def project_settings(**overrides):
     return settings
 
 
-def run_crawl(sources: str, db_path: str, actors: str | None = None, **settings_overrides) -> dict:
+def run_crawl(
+    sources: str, db_path: str, actors: str | None = None, since: str | None = None, refresh: bool = False, **settings_overrides
+) -> dict:
     """Crawl every outlet in `sources` into `db_path`; return this run's crawl_runs row.
 
     The configuration files are validated first, so a mistake is reported before anything runs.
@@ -29,7 +31,7 @@ def run_crawl(sources: str, db_path: str, actors: str | None = None, **settings_
     load_sources(sources)
     load_actors(settings.get("ACTORS_FILE"))
     process = CrawlerProcess(settings)
-    process.crawl("outlets", sources=str(sources))
+    process.crawl("outlets", sources=str(sources), since=since, refresh=refresh)
     process.start()
     db = open_database(db_path)
     try:

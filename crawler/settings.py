@@ -53,7 +53,19 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
-    # before robots.txt and the download itself: a stored article costs no request at all
-    "crawler.middlewares.SkipStoredArticlesMiddleware": 50,
+    # before robots.txt and the download itself: an article with a known outcome costs nothing
+    "crawler.middlewares.SkipFetchedPagesMiddleware": 50,
+    "crawler.middlewares.ConditionalGetMiddleware": 540,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.RetryAfterMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
 }
+RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs each failed URL once, as a warning
+RETRY_BACKOFF_BASE = 1.0  # seconds; 429/503 without Retry-After wait 1, 2, 4 ... seconds
+RETRY_AFTER_MAX = 60.0  # never wait longer than this before a retry
+
+# --- incremental runs ------------------------------------------------------------------------
+CRAWL_SINCE = None  # YYYY-MM-DD: skip feed/sitemap entries dated earlier (default: last ok run)
+CRAWL_REFRESH = False  # True: fetch again pages whose outcome is known, ignore ETags and dates
 LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"

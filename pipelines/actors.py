@@ -32,7 +32,7 @@ class ActorFinder:
 
     def __init__(self, actors: tuple[Actor, ...]):
         self.actors = actors
-        self.matcher = TermMatcher({actor.name: actor.aliases for actor in actors})
+        self.matcher = TermMatcher({actor.name: actor.aliases for actor in actors}, respect_capitals=True)
 
     def find(self, title: str | None, text: str, language: str = "en") -> dict[str, list[Mention]]:
         mentions: dict[str, list[Mention]] = {}

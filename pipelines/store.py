@@ -1,9 +1,10 @@
 """Stage 7: write the article, its stances and its signature to SQLite in one transaction,
-and keep the crawl_runs row of this run up to date.
+record what became of every fetched URL (`pages`), and keep this run's crawl_runs row.
 
 Outlets and actors are upserted from the configuration files when the spider opens, so the
 dashboard can name them. An article whose URL is already stored is left alone: re-running a
-crawl never duplicates rows.
+crawl never duplicates rows. A page dropped by an earlier stage (irrelevant, no text) is
+recorded too, so the next run does not fetch it again.
 """
 
 from datetime import datetime, timezone
@@ -11,7 +12,6 @@ import json
 import logging
 
 from scrapy import signals
-from scrapy.exceptions import DropItem
 
 from crawler.config import load_actors
 from crawler.database import open_database
@@ -34,6 +34,18 @@ def run_counts(stats: dict) -> dict:
     }
 
 
+def run_status(reason: str, outlets: list, stats: dict) -> str:
+    """ok; partial when some outlet could not be read at all (every feed, sitemap or section
+    page failed); failed when all outlets failed or the crawl did not finish."""
+    dead = [
+        o.name for o in outlets
+        if stats.get(f"outlets/{o.name}/discovery_failed") and not stats.get(f"outlets/{o.name}/discovery_ok")
+    ]
+    if reason != "finished" or (outlets and len(dead) == len(outlets)):
+        return "failed"
+    return "partial" if dead else "ok"
+
+
 class StorePipeline:
     def __init__(self, db_path: str, actors_file: str, crawler):
         self.db_path = db_path
@@ -50,6 +62,7 @@ class StorePipeline:
         settings = crawler.settings
         pipeline = cls(settings.get("DB_PATH"), settings.get("ACTORS_FILE"), crawler)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self, spider=None):
@@ -77,10 +90,28 @@ class StorePipeline:
         row = self.db.execute("select id from articles where url = ?", [url]).fetchone()
         return row[0] if row else None
 
+    def _record_pages(self, item, outcome: str, reason: str | None = None, article_id: int | None = None) -> None:
+        self.db["pages"].upsert_all(
+            [
+                {"url": url, "outcome": outcome, "reason": reason, "article_id": article_id,
+                 "http_status": 200, "fetched_at": item.crawled_at or now(), "crawl_run_id": self.run_id}
+                for url in dict.fromkeys([*item.fetched_urls, item.url])
+            ],
+            pk="url",
+        )
+
+    def item_dropped(self, item, response, exception, spider=None):
+        """A page an earlier stage dropped: remember why, so it is not fetched again."""
+        with self.db.atomic():
+            self._record_pages(item, "dropped", str(exception))
+
     def process_item(self, item):
-        if self._article_id(item.url) is not None:
+        existing = self._article_id(item.url)
+        if existing is not None:  # another URL of an article already stored
             self.stats.inc_value("articles/already_stored")
-            raise DropItem(f"already stored: {item.url}")
+            with self.db.atomic():
+                self._record_pages(item, "stored", "already stored", existing)
+            return item
         with self.db.atomic():
             article_id = self.db["articles"].insert(
                 {
@@ -105,6 +136,7 @@ class StorePipeline:
                 self.db.execute(
                     "update articles set duplicate_of = ? where id = ? or duplicate_of = ?", [article_id, old_id, old_id]
                 )
+            self._record_pages(item, "duplicate" if item.duplicate_of_url else "stored", None, article_id)
             if item.minhash:
                 self.db["article_signatures"].insert({"article_id": article_id, "minhash": item.minhash})
             self.db["stances"].insert_all(
@@ -129,9 +161,13 @@ class StorePipeline:
 
     def spider_closed(self, spider, reason):
         """Finish this run's crawl_runs row once every page and item is done."""
-        counts = run_counts(self.stats.get_stats())
-        status = "ok" if reason == "finished" else "failed"
+        stats = self.stats.get_stats()
+        counts = run_counts(stats)
+        status = run_status(reason, self.crawler.spider.outlets, stats)
         with self.db.atomic():
-            self.db["crawl_runs"].update(self.run_id, {"finished": now(), "status": status, **counts})
+            self.db["crawl_runs"].update(
+                self.run_id,
+                {"finished": now(), "status": status, **counts, "stats": json.dumps(stats, default=str, sort_keys=True)},
+            )
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
         self.db.close()

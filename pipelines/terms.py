@@ -3,9 +3,11 @@
 Rules shared by relevance and actor detection:
 - a term matches only as whole words: no letter or digit may touch it on either side, so
   "Russia" matches "Russia's" and "(Russia)" but not "Belorussia";
-- case is ignored, except for a term written in capitals (US, EU, ЕС, РФ), which matches
-  only in capitals so that the pronoun "us" is not the United States;
-- whitespace inside a term matches any run of whitespace.
+- case is ignored; with `respect_capitals` (actor aliases), a term written in capitals
+  (US, EU, ЕС, РФ) matches only in capitals, so that the pronoun "us" is not the United States;
+- whitespace inside a term matches any run of whitespace;
+- a word ending in `*` matches any ending of that stem: "Организаци* Договора" finds
+  Организация, Организации, Организацию ... Договора (Russian cases change endings).
 """
 
 import re
@@ -20,24 +22,30 @@ class TermMatch:
     end: int
 
 
-def term_pattern(term: str) -> str:
-    body = r"\s+".join(re.escape(word) for word in term.split())
-    flags = "" if term.isupper() else "(?i:"
-    close = "" if term.isupper() else ")"
-    return rf"(?<!\w){flags}{body}{close}(?!\w)"
+def word_pattern(word: str) -> str:
+    if word.endswith("*") and len(word) > 1:
+        return re.escape(word[:-1]) + r"\w*"
+    return re.escape(word)
+
+
+def term_pattern(term: str, respect_capitals: bool = False) -> str:
+    body = r"\s+".join(word_pattern(word) for word in term.split())
+    if respect_capitals and term.isupper():
+        return rf"(?<!\w){body}(?!\w)"
+    return rf"(?<!\w)(?i:{body})(?!\w)"
 
 
 class TermMatcher:
     """One compiled regex for many terms; longer terms win where two overlap."""
 
-    def __init__(self, terms_by_key: dict[str, tuple[str, ...] | list[str]]):
+    def __init__(self, terms_by_key: dict[str, tuple[str, ...] | list[str]], respect_capitals: bool = False):
         self._key_of: dict[str, str] = {}
         alternatives = []
         pairs = [(term, key) for key, terms in terms_by_key.items() for term in terms]
         for number, (term, key) in enumerate(sorted(pairs, key=lambda p: -len(p[0]))):
             group = f"t{number}"
             self._key_of[group] = (key, term)
-            alternatives.append(f"(?P<{group}>{term_pattern(term)})")
+            alternatives.append(f"(?P<{group}>{term_pattern(term, respect_capitals)})")
         self._regex = re.compile("|".join(alternatives)) if alternatives else None
 
     def finditer(self, text: str):

@@ -43,13 +43,17 @@ def crawled(sample_outlets, tmp_path_factory):
     first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db))
     assert first.returncode == 0, first.stderr[-3000:]
     requests_first = {o.name: list(o.requests) for o in sample_outlets.outlets}
+    statuses_first = {o.name: list(o.statuses) for o in sample_outlets.outlets}
     second = scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}")
     assert second.returncode == 0, second.stderr[-3000:]
     requests_second = {
         o.name: list(o.requests)[len(requests_first[o.name]) :] for o in sample_outlets.outlets
     }
+    statuses_second = {o.name: list(o.statuses)[len(statuses_first[o.name]) :] for o in sample_outlets.outlets}
     return {
         "db": db,
+        "statuses_first": statuses_first,
+        "statuses_second": statuses_second,
         "sources": sources,
         "first": first,
         "second": second,

@@ -1,6 +1,8 @@
 """The schema: created on open, in WAL mode, migrations safe to re-run."""
 
-from crawler.database import open_database
+import sqlite_utils
+
+from crawler.database import migrations, open_database
 
 
 def test_database_is_created_in_wal_mode_with_every_table(tmp_path):
@@ -18,8 +20,20 @@ def test_reopening_applies_no_migration_twice(tmp_path):
     path = tmp_path / "monitor.db"
     open_database(path).close()
     db = open_database(path)
-    names = [row[0] for row in db.execute("select name from _sqlite_migrations")]
-    assert names == ["initial_schema"]
+    names = [row[0] for row in db.execute("select name from _sqlite_migrations order by id")]
+    assert names == ["initial_schema", "incremental_crawl_state"]
+
+
+def test_a_database_of_the_first_version_is_upgraded_in_place(tmp_path):
+    path = tmp_path / "monitor.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="incremental_crawl_state")
+    old["articles"].insert({"url": "http://x/1", "title": "Kept", "text": "Body"})
+    old.close()
+    db = open_database(path)
+    assert "stats" in db["crawl_runs"].columns_dict
+    assert {"pages", "feed_state"} <= set(db.table_names())
+    assert [r["title"] for r in db.query("select title from articles")] == ["Kept"]
 
 
 def test_full_text_search_covers_title_and_text(tmp_path):

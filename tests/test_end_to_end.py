@@ -114,6 +114,16 @@ def test_crawl_run_is_recorded_with_its_counts(db, crawled):
     assert "articles new: 23" in crawled["first"].stdout
 
 
+def test_second_crawl_rereads_unchanged_feeds_and_sitemaps_as_304(crawled, sample_outlets):
+    def discovery(statuses):
+        return [(path, status) for path, status in statuses if path.endswith((".xml", "/feed/atom/"))]
+
+    for outlet in sample_outlets.outlets:
+        first, second = discovery(crawled["statuses_first"][outlet.name]), discovery(crawled["statuses_second"][outlet.name])
+        assert first and {status for _, status in first} == {200}, outlet.name
+        assert second and {status for _, status in second} == {304}, (outlet.name, second)
+
+
 def test_second_crawl_adds_no_rows_and_refetches_no_article(db, crawled, sample_outlets):
     second = list(db.query("select * from crawl_runs order by id"))[-1]
     assert second["status"] == "ok" and second["articles_new"] == 0

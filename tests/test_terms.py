@@ -57,3 +57,12 @@ def test_topic_keywords_in_every_language(topic, text):
 
 def test_unrelated_text_matches_no_topic_keyword(topic):
     assert topic.keys_in("The football cup final went to extra time in Shymkent.") == []
+
+
+@pytest.mark.parametrize("form", ["Организация", "Организации", "Организацию", "Организацией"])
+def test_inflected_full_name_of_the_csto_is_a_topic_keyword(topic, form):
+    assert topic.keys_in(f"{form} Договора о коллективной безопасности провела учения.")
+
+
+def test_topic_keywords_ignore_case(topic):
+    assert topic.keys_in("The Csto secretariat replied.") and topic.keys_in("саммит одкб")

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import threading
 from xml.sax.saxutils import escape
+import hashlib
 
 import jinja2
 import yaml
@@ -54,6 +55,7 @@ class SampleOutlet:
         self.articles = [self._prepare(a) for a in spec["articles"]]
         self.base = ""
         self.requests: list[str] = []
+        self.statuses: list[tuple[str, int]] = []
         self._lock = threading.Lock()
 
     @staticmethod
@@ -91,10 +93,21 @@ class SampleOutlet:
         return any(("/" + slug).startswith(prefix) for prefix in self.robots_disallow)
 
     # --- rendering ---------------------------------------------------------------------------
-    def route(self, path: str) -> Response:
+    def handle(self, path: str, headers) -> Response:
+        """Answer one GET and log it."""
         path = path.split("?", 1)[0]
+        response = self.route(path)
+        if response.status == 200 and path.endswith((".xml", "/feed/atom/")):
+            etag = '"' + hashlib.sha1(response.body).hexdigest()[:16] + '"'
+            response.headers["ETag"] = etag
+            if headers.get("If-None-Match") == etag:
+                response = Response(304, body=b"", headers={"ETag": etag})
         with self._lock:
             self.requests.append(path)
+            self.statuses.append((path, response.status))
+        return response
+
+    def route(self, path: str) -> Response:
         special = self.special_routes.get(path)
         if special and "redirect" in special:
             return Response(301, headers={"Location": self.base + special["redirect"].lstrip("/")})
@@ -209,7 +222,7 @@ def rfc822(day: date) -> str:
 def handler_for(outlet: SampleOutlet):
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            response = outlet.route(self.path)
+            response = outlet.handle(self.path, self.headers)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
             self.send_header("Content-Length", str(len(response.body)))

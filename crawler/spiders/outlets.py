@@ -1,121 +1,235 @@
 """The `outlets` spider: discover articles through each outlet's feeds, sitemaps and section
 pages, and hand every article page to the pipelines.
 
-    scrapy crawl outlets -a sources=sources.yml -s DB_PATH=data/monitor.db
+    scrapy crawl outlets -a sources=sources.yml [-a since=2024-01-01] [-a refresh=1] -s DB_PATH=data/monitor.db
+
+Discovery uses libraries, not hand-written parsers: feedparser for RSS 2.0 / RSS 1.0 / Atom,
+Scrapy's selectors over the sitemap protocol (sitemap indexes, urlsets, Google News
+`<news:publication_date>`), LinkExtractor for section pages. Entries dated before `since`
+(default: the start of the last successful run) are not fetched.
 """
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 import re
+import time
 
+from charset_normalizer import from_bytes
 import feedparser
 import scrapy
-from scrapy.exceptions import IgnoreRequest
-from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
-from scrapy.utils.sitemap import Sitemap
+from scrapy.utils.gz import gunzip, gzip_magic_number
+from urllib.parse import urlsplit
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.config import Outlet, load_sources
+from crawler.database import last_successful_run_start
 from crawler.items import ArticleItem
+from crawler.middlewares import AlreadyFetched
+from crawler.urls import article_identity, normalise_url
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.google.com/schemas/sitemap-news/0.9"}
+
+
+def parse_since(value) -> str | None:
+    """A cut-off date as 'YYYY-MM-DD', or None; raises ValueError with a readable message."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise ValueError(f"since must be a date like 2024-01-01, not {text!r}") from None
+
+
+def truthy(value) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 class OutletsSpider(scrapy.Spider):
     name = "outlets"
 
-    def __init__(self, sources: str | None = None, *args, **kwargs):
+    def __init__(self, sources: str | None = None, since: str | None = None, refresh=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sources = sources
+        self.since = parse_since(since)
+        self.refresh = truthy(refresh) if refresh is not None else False
         self.outlets: list[Outlet] = []
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.sources = spider.sources or crawler.settings.get("SOURCES_FILE")
+        settings = crawler.settings
+        spider.sources = spider.sources or settings.get("SOURCES_FILE")
         spider.outlets = load_sources(spider.sources)
+        spider.refresh = spider.refresh or settings.getbool("CRAWL_REFRESH")
+        spider.since = spider.since or parse_since(settings.get("CRAWL_SINCE"))
+        if spider.since is None and not spider.refresh:
+            spider.since = parse_since(last_successful_run_start(settings.get("DB_PATH")))
+        settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **outlet_slots(spider.outlets)}, "spider")
         return spider
 
+    # --- discovery ---------------------------------------------------------------------------
     async def start(self):
+        if self.since:
+            self.logger.info("only entries dated %s or later are fetched", self.since)
         for outlet in self.outlets:
             for url in outlet.feeds:
-                yield self._request(url, self.parse_feed, outlet)
+                yield self._discovery_request(url, self.parse_feed, outlet)
             for url in outlet.sitemaps:
-                yield self._request(url, self.parse_sitemap, outlet)
+                yield self._discovery_request(url, self.parse_sitemap, outlet)
             for url in outlet.start_urls:
-                yield self._request(url, self.parse_section, outlet)
+                yield self._request(url, self.parse_section, outlet, discovery=True)
 
     def _request(self, url: str, callback, outlet: Outlet, **meta) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta=meta
-        )
+        return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta={"outlet": outlet.name, **meta})
 
-    def _article_request(self, url: str, outlet: Outlet, **meta) -> scrapy.Request:
-        return self._request(url, self.parse_article, outlet, article=True, **meta)
+    def _discovery_request(self, url: str, callback, outlet: Outlet) -> scrapy.Request:
+        """Feeds and sitemaps: re-read with conditional requests; a 304 reaches the callback."""
+        return self._request(url, callback, outlet, discovery=True, conditional=True, handle_httpstatus_list=[304])
+
+    def _article_request(self, url: str, outlet: Outlet) -> scrapy.Request:
+        return self._request(normalise_url(url), self.parse_article, outlet, article=True)
+
+    def _recent(self, day: str | None) -> bool:
+        return not (self.since and day and day[:10] < self.since)
+
+    def discovery_ok(self, outlet: Outlet) -> None:
+        """A feed, sitemap or section page of the outlet answered with something readable."""
+        self.crawler.stats.inc_value(f"outlets/{outlet.name}/discovery_ok")
+
+    def unchanged(self, response, outlet: Outlet) -> bool:
+        """True for a 304: the feed or sitemap has not changed since the last run."""
+        if response.status == 304:
+            self.discovery_ok(outlet)
+            return True
+        return False
 
     def parse_feed(self, response, outlet: Outlet):
         """RSS 2.0, RSS 1.0 and Atom, read by feedparser."""
-        feed = feedparser.parse(response.body)
-        if feed.bozo and not feed.entries:
-            self.record_error(response.url, f"not a readable feed ({feed.get('bozo_exception')})")
+        if self.unchanged(response, outlet):
             return
+        feed = feedparser.parse(response.body)
+        if not feed.entries:
+            problem = f"not a readable feed ({feed.get('bozo_exception')})" if feed.bozo else "feed has no entries"
+            self.record_error(response.url, problem, outlet)
+            return
+        self.discovery_ok(outlet)
         for entry in feed.entries:
             link = entry.get("link")
-            if link:
+            if not link:
+                continue
+            stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+            day = time.strftime("%Y-%m-%d", stamp) if stamp else None
+            if self._recent(day):
                 yield self._article_request(response.urljoin(link), outlet)
+            else:
+                self.crawler.stats.inc_value("discovery/older_than_since")
 
     def parse_sitemap(self, response, outlet: Outlet):
-        """Sitemaps and sitemap indexes, read by Scrapy's own sitemap parser."""
-        try:
-            sitemap = Sitemap(response.body)
-        except Exception as error:  # lxml raises several kinds on a body that is not XML
-            self.record_error(response.url, f"not a readable sitemap ({error})")
+        """Sitemap indexes, sitemaps and Google News sitemaps, with the `since` cut-off on
+        <lastmod> or <news:publication_date>."""
+        if self.unchanged(response, outlet):
             return
-        for entry in sitemap:
-            location = entry.get("loc")
+        body = response.body
+        if gzip_magic_number(response):
+            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+        selector = scrapy.Selector(text=body.decode("utf-8", errors="replace").lstrip(), type="xml")
+        selector.register_namespace("sm", SITEMAP_NS["sm"])
+        selector.register_namespace("news", SITEMAP_NS["news"])
+        children = selector.xpath("/*[local-name()='sitemapindex']/*[local-name()='sitemap']")
+        entries = selector.xpath("/*[local-name()='urlset']/*[local-name()='url']")
+        if not children and not entries and not selector.xpath("/*[local-name()='urlset']"):
+            self.record_error(response.url, "not a readable sitemap", outlet)
+            return
+        self.discovery_ok(outlet)
+        for child in children:
+            location = child.xpath("*[local-name()='loc']/text()").get("").strip()
+            if location and self._recent(child.xpath("*[local-name()='lastmod']/text()").get()):
+                yield self._discovery_request(response.urljoin(location), self.parse_sitemap, outlet)
+        for entry in entries:
+            location = entry.xpath("*[local-name()='loc']/text()").get("").strip()
+            day = entry.xpath(".//*[local-name()='publication_date']/text()").get() or entry.xpath(
+                "*[local-name()='lastmod']/text()"
+            ).get()
             if not location:
                 continue
-            if sitemap.type == "sitemapindex":
-                yield self._request(location, self.parse_sitemap, outlet)
+            if self._recent(day and day.strip()):
+                yield self._article_request(response.urljoin(location), outlet)
             else:
-                yield self._article_request(location, outlet, lastmod=entry.get("lastmod"))
+                self.crawler.stats.inc_value("discovery/older_than_since")
 
     def parse_section(self, response, outlet: Outlet):
         """A section or tag page: article links matching the outlet's `follow` patterns, then
         the next page (rel="next"), up to DEPTH_LIMIT pages deep."""
-        articles = LinkExtractor(allow=outlet.follow or (r".",), allow_domains=(), unique=True)
+        self.discovery_ok(outlet)
+        articles = LinkExtractor(allow=outlet.follow or (r".",))
         for link in articles.extract_links(response):
             if outlet.owns(link.url):
                 yield self._article_request(link.url, outlet)
         for link in LinkExtractor(restrict_css=('a[rel~="next"]',)).extract_links(response):
-            yield self._request(link.url, self.parse_section, outlet)
+            yield self._request(link.url, self.parse_section, outlet, discovery=True)
 
+    # --- articles ----------------------------------------------------------------------------
     def parse_article(self, response, outlet: Outlet):
         content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
-        if content_type not in HTML_TYPES or not isinstance(response, scrapy.http.TextResponse):
+        if content_type not in HTML_TYPES or not isinstance(response, TextResponse):
             self.record_error(response.url, f"not an HTML page ({content_type.decode(errors='replace')})")
             return
-        canonical = response.css('link[rel="canonical"]::attr(href)').get() or response.css(
-            'meta[property="og:url"]::attr(content)'
-        ).get()
+        html = decoded_html(response)
+        page = scrapy.Selector(text=html)
+        canonical = page.css('link[rel="canonical"]::attr(href)').get() or page.css('meta[property="og:url"]::attr(content)').get()
+        canonical = response.urljoin(canonical.strip()) if canonical else None
         yield ArticleItem(
-            url=response.url,
+            url=article_identity(response.url, canonical),
             outlet=outlet.name,
-            html=response.text,
-            canonical_url=response.urljoin(canonical) if canonical else None,
+            html=html,
+            canonical_url=canonical,
+            fetched_urls=sorted({response.request.url, *response.meta.get("redirect_urls", []), normalise_url(response.url)}),
             crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         )
 
+    # --- problems ----------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
-            # robots.txt said no, or the article is already stored: not an error
-            self.crawler.stats.inc_value("requests/ignored")
+        if failure.check(AlreadyFetched) or "Forbidden by robots.txt" in str(failure.value):
+            self.crawler.stats.inc_value("requests/ignored")  # expected, not an error
             return
         response = getattr(failure.value, "response", None)
         reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage() or failure.type.__name__
-        self.record_error(request.url, reason)
+        outlet = next((o for o in self.outlets if o.name == request.meta.get("outlet")), None)
+        self.record_error(request.url, reason, outlet if request.meta.get("discovery") else None)
 
-    def record_error(self, url: str, reason: str) -> None:
-        """Log a problem once with its URL and count it in the run's errors."""
+    def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None) -> None:
+        """Log a problem once with its URL and count it in the run's errors; a failed feed,
+        sitemap or section page also counts against its outlet."""
         self.logger.warning("skipped %s: %s", url, re.sub(r"\s+", " ", reason)[:200])
         self.crawler.stats.inc_value("errors/count")
+        if discovery_of is not None:
+            self.crawler.stats.inc_value(f"outlets/{discovery_of.name}/discovery_failed")
+
+
+def decoded_html(response: TextResponse) -> str:
+    """The page as text. Scrapy decodes by the HTTP header, a BOM or the page's meta tag; a page
+    that declares no charset at all is decoded by charset detection (charset_normalizer)
+    instead of Scrapy's UTF-8 / cp1252 guess, which garbles Cyrillic in windows-1251 or KOI8-R."""
+    header = response.headers.get(b"Content-Type", b"").decode("latin-1")
+    declared = http_content_type_encoding(header) or html_body_declared_encoding(response.body)
+    if declared or response.body[:3] == b"\xef\xbb\xbf":
+        return response.text
+    try:
+        return response.body.decode("utf-8")
+    except UnicodeDecodeError:
+        best = from_bytes(response.body).best()
+        return str(best) if best is not None else response.text
+
+
+def outlet_slots(outlets: list[Outlet]) -> dict:
+    """DOWNLOAD_SLOTS for outlets that set their own delay or concurrency in sources.yml."""
+    slots = {}
+    for outlet in outlets:
+        slot = {key: value for key, value in (("delay", outlet.delay), ("concurrency", outlet.concurrency)) if value is not None}
+        if slot:
+            slots[urlsplit(outlet.url).hostname] = slot
+    return slots
