@@ -128,15 +128,25 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def last_successful_run_start(path: str | Path) -> str | None:
-    """When the last crawl that finished ok started (UTC, ISO 8601), or None."""
+def last_read_starts(path: str | Path, outlet_names: list[str]) -> dict[str, str]:
+    """For each outlet: when the last run that read it without a failed feed, sitemap or
+    section page started (UTC, ISO 8601). Outlets never read so are left out."""
     if not Path(path).exists():
-        return None
+        return {}
     db = sqlite_utils.Database(path)
     try:
-        if "crawl_runs" not in db.table_names():
-            return None
-        row = db.execute("select max(started) from crawl_runs where status = 'ok'").fetchone()
-        return row[0] if row else None
+        if "stats" not in db["crawl_runs"].columns_dict:
+            return {}
+        starts = {}
+        for name in outlet_names:
+            ok, failed = f'$."outlets/{name}/discovery_ok"', f'$."outlets/{name}/discovery_failed"'
+            row = db.execute(
+                "select max(started) from crawl_runs where status in ('ok', 'partial') "
+                "and json_extract(stats, ?) > 0 and json_extract(stats, ?) is null",
+                [ok, failed],
+            ).fetchone()
+            if row and row[0]:
+                starts[name] = row[0]
+        return starts
     finally:
         db.close()

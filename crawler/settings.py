@@ -25,7 +25,8 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # an article page larger than this is abandoned
+DISCOVERY_MAXSIZE = 50 * 1024 * 1024  # feeds and sitemaps: the sitemap protocol allows 50 MB
 RETRY_TIMES = 2
 DEPTH_LIMIT = 5  # section pages: how many "next page" links to follow
 

@@ -108,6 +108,8 @@ class DedupePipeline:
         db.close()
 
     def process_item(self, item):
+        if item.url in self.index.signatures:  # another URL of an article already seen: the store links it
+            return item
         digest, signature = text_hash(item.text), minhash_of(item.text)
         item.text_hash, item.minhash = digest, signature.hashvalues.astype(np.uint64).tobytes()
         original = self.index.find_original(digest, signature)

@@ -6,16 +6,19 @@ pages, and hand every article page to the pipelines.
 Discovery uses libraries, not hand-written parsers: feedparser for RSS 2.0 / RSS 1.0 / Atom,
 Scrapy's selectors over the sitemap protocol (sitemap indexes, urlsets, Google News
 `<news:publication_date>`), LinkExtractor for section pages. Entries dated before `since`
-(default: the start of the last successful run) are not fetched.
+(default: per outlet, the start of the last run that read the outlet without a failure) are
+not fetched.
 """
 
 from datetime import date, datetime, timezone
+import logging
 import re
 import time
 
 from charset_normalizer import from_bytes
 import feedparser
 import scrapy
+from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip, gzip_magic_number
@@ -23,7 +26,7 @@ from urllib.parse import urlsplit
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.config import Outlet, load_sources
-from crawler.database import last_successful_run_start
+from crawler.database import last_read_starts
 from crawler.items import ArticleItem
 from crawler.middlewares import AlreadyFetched
 from crawler.urls import article_identity, normalise_url
@@ -56,17 +59,20 @@ class OutletsSpider(scrapy.Spider):
         self.since = parse_since(since)
         self.refresh = truthy(refresh) if refresh is not None else False
         self.outlets: list[Outlet] = []
+        self.since_by_outlet: dict[str, str] = {}
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
+        logging.getLogger("scrapy.core.downloader.handlers.http11").addFilter(reported_by_spider)
         settings = crawler.settings
         spider.sources = spider.sources or settings.get("SOURCES_FILE")
         spider.outlets = load_sources(spider.sources)
         spider.refresh = spider.refresh or settings.getbool("CRAWL_REFRESH")
         spider.since = spider.since or parse_since(settings.get("CRAWL_SINCE"))
         if spider.since is None and not spider.refresh:
-            spider.since = parse_since(last_successful_run_start(settings.get("DB_PATH")))
+            starts = last_read_starts(settings.get("DB_PATH"), [o.name for o in spider.outlets])
+            spider.since_by_outlet = {name: parse_since(started) for name, started in starts.items()}
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **outlet_slots(spider.outlets)}, "spider")
         return spider
 
@@ -74,6 +80,8 @@ class OutletsSpider(scrapy.Spider):
     async def start(self):
         if self.since:
             self.logger.info("only entries dated %s or later are fetched", self.since)
+        for name, day in self.since_by_outlet.items():
+            self.logger.info("%s: only entries dated %s or later are fetched (its last good run)", name, day)
         for outlet in self.outlets:
             for url in outlet.feeds:
                 yield self._discovery_request(url, self.parse_feed, outlet)
@@ -86,14 +94,19 @@ class OutletsSpider(scrapy.Spider):
         return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta={"outlet": outlet.name, **meta})
 
     def _discovery_request(self, url: str, callback, outlet: Outlet) -> scrapy.Request:
-        """Feeds and sitemaps: re-read with conditional requests; a 304 reaches the callback."""
-        return self._request(url, callback, outlet, discovery=True, conditional=True, handle_httpstatus_list=[304])
+        """Feeds and sitemaps: re-read with conditional requests (a 304 reaches the callback);
+        they may be as large as the sitemap protocol allows (DISCOVERY_MAXSIZE)."""
+        return self._request(
+            url, callback, outlet, discovery=True, conditional=True, handle_httpstatus_list=[304],
+            download_maxsize=self.crawler.settings.getint("DISCOVERY_MAXSIZE"),
+        )
 
     def _article_request(self, url: str, outlet: Outlet) -> scrapy.Request:
         return self._request(normalise_url(url), self.parse_article, outlet, article=True)
 
-    def _recent(self, day: str | None) -> bool:
-        return not (self.since and day and day[:10] < self.since)
+    def _recent(self, day: str | None, outlet: Outlet) -> bool:
+        since = self.since or self.since_by_outlet.get(outlet.name)
+        return not (since and day and day[:10] < since)
 
     def discovery_ok(self, outlet: Outlet) -> None:
         """A feed, sitemap or section page of the outlet answered with something readable."""
@@ -122,7 +135,7 @@ class OutletsSpider(scrapy.Spider):
                 continue
             stamp = entry.get("published_parsed") or entry.get("updated_parsed")
             day = time.strftime("%Y-%m-%d", stamp) if stamp else None
-            if self._recent(day):
+            if self._recent(day, outlet):
                 yield self._article_request(response.urljoin(link), outlet)
             else:
                 self.crawler.stats.inc_value("discovery/older_than_since")
@@ -146,7 +159,7 @@ class OutletsSpider(scrapy.Spider):
         self.discovery_ok(outlet)
         for child in children:
             location = child.xpath("*[local-name()='loc']/text()").get("").strip()
-            if location and self._recent(child.xpath("*[local-name()='lastmod']/text()").get()):
+            if location and self._recent(child.xpath("*[local-name()='lastmod']/text()").get(), outlet):
                 yield self._discovery_request(response.urljoin(location), self.parse_sitemap, outlet)
         for entry in entries:
             location = entry.xpath("*[local-name()='loc']/text()").get("").strip()
@@ -155,7 +168,7 @@ class OutletsSpider(scrapy.Spider):
             ).get()
             if not location:
                 continue
-            if self._recent(day and day.strip()):
+            if self._recent(day and day.strip(), outlet):
                 yield self._article_request(response.urljoin(location), outlet)
             else:
                 self.crawler.stats.inc_value("discovery/older_than_since")
@@ -197,9 +210,15 @@ class OutletsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("requests/ignored")  # expected, not an error
             return
         response = getattr(failure.value, "response", None)
-        reason = f"HTTP {response.status}" if response is not None else failure.getErrorMessage() or failure.type.__name__
+        if response is not None:
+            reason = f"HTTP {response.status}"
+        elif failure.check(DownloadCancelledError):
+            reason = f"larger than the size cap ({request.meta.get('download_maxsize') or self.crawler.settings.getint('DOWNLOAD_MAXSIZE')} bytes)"
+        else:
+            reason = failure.getErrorMessage() or failure.type.__name__
         outlet = next((o for o in self.outlets if o.name == request.meta.get("outlet")), None)
-        self.record_error(request.url, reason, outlet if request.meta.get("discovery") else None)
+        first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as discovered
+        self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None)
 
     def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None) -> None:
         """Log a problem once with its URL and count it in the run's errors; a failed feed,
@@ -208,6 +227,12 @@ class OutletsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("errors/count")
         if discovery_of is not None:
             self.crawler.stats.inc_value(f"outlets/{discovery_of.name}/discovery_failed")
+
+
+def reported_by_spider(record: logging.LogRecord) -> bool:
+    """Scrapy warns about a page over the size cap; the spider's errback reports the same
+    problem once with its URL, so Scrapy's line is left out."""
+    return "larger than download max size" not in record.getMessage()
 
 
 def decoded_html(response: TextResponse) -> str:

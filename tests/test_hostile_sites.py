@@ -1,0 +1,96 @@
+"""Broken and hostile sites: every problem is logged once with its URL, counted, and the crawl
+goes on. One crawl of tests/hostile_site.py, then a second one over the unchanged site."""
+
+import re
+
+import pytest
+import sqlite_utils
+
+from tests.conftest import csto_monitor
+from tests.hostile_site import HostileSite, RECENT_IN_BIG_SITEMAP
+
+FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=4",
+        "--set", f"DOWNLOAD_MAXSIZE={1024 * 1024}", "--set", "RETRY_TIMES=1"]
+PROBLEMS = ["a/pdf", "a/image", "a/missing", "a/crash", "a/loop1", "a/slow", "a/endless",
+            "empty-feed.xml", "not-a-feed.xml", "gone/feed.xml"]
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("hostile")
+    with HostileSite() as site:
+        sources = folder / "sources.yml"
+        sources.write_text(site.sources())
+        db = folder / "monitor.db"
+        first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), "--since", "2024-01-01", *FAST)
+        log_size = len(site.log)
+        second = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), *FAST)
+        yield {"site": site, "db": sqlite_utils.Database(db), "first": first, "second": second,
+               "first_log": site.log[:log_size], "second_log": site.log[log_size:]}
+
+
+def stored(hostile, path: str) -> dict | None:
+    rows = list(hostile["db"].query("select * from articles where url = ?", [hostile["site"].base + path]))
+    return rows[0] if rows else None
+
+
+def test_the_run_survives_and_counts_every_problem(hostile):
+    first = hostile["first"]
+    run = next(hostile["db"].query("select * from crawl_runs order by id limit 1"))
+    assert run["errors"] == len(PROBLEMS), first.stderr[-3000:]
+    assert run["status"] == "partial"  # Gone Gazette could not be read at all
+    assert first.returncode == 1
+    assert "Traceback" not in first.stderr
+
+
+@pytest.mark.parametrize("path", PROBLEMS)
+def test_each_problem_is_logged_once_with_its_url(hostile, path):
+    url = hostile["site"].base + path
+    lines = [line for line in hostile["first"].stderr.splitlines() if re.search(re.escape(url) + r"\b", line) and "WARNING" in line]
+    assert len(lines) == 1, lines
+
+
+def test_pages_in_koi8_and_undeclared_windows_1251_are_decoded(hostile):
+    assert stored(hostile, "a/koi8")["title"] == "Министры ОДКБ встретились в Бишкеке"
+    undeclared = stored(hostile, "a/undeclared-1251")
+    assert undeclared["title"] == "Министры ОДКБ договорились о новой встрече"
+    assert "совместную систему ПВО" in undeclared["text"]
+
+
+def test_malformed_html_is_still_read(hostile):
+    assert "joint air defence system" in stored(hostile, "a/malformed")["text"]
+
+
+def test_pdf_and_image_at_an_article_url_are_not_stored(hostile):
+    assert stored(hostile, "a/pdf") is None and stored(hostile, "a/image") is None
+
+
+def test_rss1_atom_and_google_news_sitemap_are_read_with_the_since_cutoff(hostile):
+    for path in ("a/from-rss1", "a/from-atom", "a/news-recent", *RECENT_IN_BIG_SITEMAP):
+        assert stored(hostile, path), path
+    requested = {path for _, path, _ in hostile["first_log"]}
+    assert "/a/news-too-old" not in requested and "/a/atom-too-old" not in requested
+    assert not [p for p in requested if p.startswith("/a/archive-")]  # 49,998 old entries of the big sitemap
+
+
+def test_tracking_parameters_and_canonical_urls_make_one_row(hostile):
+    rows = list(hostile["db"].query("select url from articles where title = 'Canonical CSTO story'"))
+    assert [r["url"] for r in rows] == [hostile["site"].base + "a/canonical-story"]
+    requested = [path for _, path, _ in hostile["first_log"]]
+    assert "/a/tracked" in requested and not [p for p in requested if "utm_source" in p]
+
+
+def test_429_is_retried_after_the_time_retry_after_asks(hostile):
+    (first_when, first_status), (second_when, second_status) = hostile["site"].requested("/a/retry-after")[:2]
+    assert (first_status, second_status) == (429, 200)
+    assert second_when - first_when >= 1.0
+    assert stored(hostile, "a/retry-after")
+
+
+def test_second_run_costs_a_304_per_feed_and_fetches_no_stored_article(hostile):
+    second = dict((path, status) for _, path, status in hostile["second_log"])
+    assert second["/feed.xml"] == 304 and second["/sitemap.xml"] == 304
+    stored_paths = {"/" + r["url"].removeprefix(hostile["site"].base) for r in hostile["db"].query("select url from articles")}
+    assert not stored_paths & set(second), stored_paths & set(second)
+    runs = list(hostile["db"].query("select articles_new from crawl_runs order by id"))
+    assert runs[1]["articles_new"] == 0
