@@ -28,7 +28,8 @@ DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024  # an article page larger than this is abandoned
 DISCOVERY_MAXSIZE = 50 * 1024 * 1024  # feeds and sitemaps: the sitemap protocol allows 50 MB
 RETRY_TIMES = 2
-DEPTH_LIMIT = 5  # section pages: how many "next page" links to follow
+SECTION_MAX_PAGES = 5  # section pages: follow rel="next" up to this many pages per start URL
+DEPTH_LIMIT = 10  # a safety net against endless chains (sitemap indexes of sitemap indexes ...)
 
 # --- pipelines, in the order an article walks through them ---------------------------------
 ITEM_PIPELINES = {

@@ -19,6 +19,7 @@ RUSSIAN = [
 OLD_DAY = "2019-05-01"
 RECENT_DAY = "2026-06-01"
 BIG_SITEMAP_SIZE = 50_000
+SECTION_PAGES = 8
 RECENT_IN_BIG_SITEMAP = ("a/big-recent-1", "a/big-recent-2")
 
 
@@ -33,6 +34,7 @@ class HostileSite:
 
     def __init__(self):
         self.log: list[tuple[float, str, int]] = []
+        self.user_agents: set[str] = set()
         self._lock = threading.Lock()
         self._server = None
         self.base = ""
@@ -90,6 +92,8 @@ class HostileSite:
             f"  - name: Hostile Herald\n    url: {self.base}\n"
             f"    feeds: [{self.base}feed.xml, {self.base}rss1.rdf, {self.base}atom.xml, {self.base}empty-feed.xml, {self.base}not-a-feed.xml]\n"
             f"    sitemaps: [{self.base}sitemap.xml]\n"
+            f"    start_urls: [{self.base}section/1]\n"
+            "    follow: ['/a/section-story-\\d+$']\n"
             f"  - name: Gone Gazette\n    url: {self.base}gone/\n    feeds: [{self.base}gone/feed.xml]\n"
         )
 
@@ -109,6 +113,12 @@ class HostileSite:
             if handler.headers.get("If-None-Match") == etag:
                 return send(handler, 304, "application/xml", b"", {"ETag": etag})
             return send(handler, 200, "application/xml", body, {"ETag": etag})
+        if path.startswith("/section/"):
+            number = int(path.rsplit("/", 1)[1])
+            links = (f'<a href="{self.base}a/section-story-{number}">Story {number}</a>'
+                     f'<a href="{self.base}about/team-{number}">Team</a>')
+            more = f'<a rel="next" href="{self.base}section/{number + 1}">Next</a>' if number < SECTION_PAGES else ""
+            return send(handler, 200, "text/html; charset=utf-8", f"<html><body>{links}{more}</body></html>".encode())
         if path == "/not-a-feed.xml":
             return send(handler, 200, "application/rss+xml", b"<html><body><p>Oops, this is a web page.</p>")
         if path == "/a/koi8":
@@ -150,6 +160,7 @@ class HostileSite:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                site.user_agents.add(self.headers.get("User-Agent", ""))
                 status = 0
                 try:
                     status = site.respond(self)

@@ -9,7 +9,7 @@ import urllib.request
 
 import sqlite_utils
 
-from tests.conftest import PROJECT, csto_monitor
+from tests.conftest import PROJECT, csto_monitor, scrapy
 
 
 def free_port() -> int:
@@ -54,3 +54,15 @@ def test_serve_without_a_database_says_how_to_make_one(tmp_path):
     result = csto_monitor("serve", "--db", str(tmp_path / "missing.db"))
     assert result.returncode == 1
     assert "csto-monitor crawl" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_scrapy_crawl_and_csto_monitor_crawl_store_the_same(crawled, tmp_path):
+    db_path = tmp_path / "scrapy.db"
+    result = scrapy("crawl", "outlets", "-a", f"sources={crawled['sources']}", "-s", f"DB_PATH={db_path}",
+                    "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False")
+    assert result.returncode == 0, result.stderr[-2000:]
+    by_scrapy, by_cli = sqlite_utils.Database(db_path), sqlite_utils.Database(crawled["db"])
+    query = "select url, title, language, duplicate_of is not null as copy from articles order by url"
+    assert list(by_scrapy.query(query)) == list(by_cli.query(query))
+    counts = "select articles_new, duplicates, dropped, errors, status from crawl_runs order by id limit 1"
+    assert list(by_scrapy.query(counts)) == list(by_cli.query(counts))

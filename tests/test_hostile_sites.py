@@ -9,7 +9,7 @@ import sqlite_utils
 from tests.conftest import csto_monitor
 from tests.hostile_site import HostileSite, RECENT_IN_BIG_SITEMAP
 
-FAST = ["--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=4",
+FAST = ["--set", "SECTION_MAX_PAGES=3", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=4",
         "--set", f"DOWNLOAD_MAXSIZE={1024 * 1024}", "--set", "RETRY_TIMES=1"]
 PROBLEMS = ["a/pdf", "a/image", "a/missing", "a/crash", "a/loop1", "a/slow", "a/endless",
             "empty-feed.xml", "not-a-feed.xml", "gone/feed.xml"]
@@ -94,3 +94,17 @@ def test_second_run_costs_a_304_per_feed_and_fetches_no_stored_article(hostile):
     assert not stored_paths & set(second), stored_paths & set(second)
     runs = list(hostile["db"].query("select articles_new from crawl_runs order by id"))
     assert runs[1]["articles_new"] == 0
+
+
+def test_section_pages_follow_only_matching_links_up_to_the_page_limit(hostile):
+    requested = {path for _, path, _ in hostile["first_log"]}
+    assert {"/section/1", "/section/2", "/section/3"} <= requested and "/section/4" not in requested
+    for number in (1, 2, 3):
+        assert stored(hostile, f"a/section-story-{number}")
+    assert not [p for p in requested if p.startswith("/about/")]  # does not match `follow`
+
+
+def test_requests_name_the_project_and_a_contact_url(hostile):
+    from crawler.settings import CONTACT_URL
+
+    assert hostile["site"].user_agents == {f"csto-monitor/0.1 (+{CONTACT_URL})"}

@@ -88,7 +88,7 @@ class OutletsSpider(scrapy.Spider):
             for url in outlet.sitemaps:
                 yield self._discovery_request(url, self.parse_sitemap, outlet)
             for url in outlet.start_urls:
-                yield self._request(url, self.parse_section, outlet, discovery=True)
+                yield self._request(url, self.parse_section, outlet, discovery=True, section_page=1)
 
     def _request(self, url: str, callback, outlet: Outlet, **meta) -> scrapy.Request:
         return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta={"outlet": outlet.name, **meta})
@@ -175,14 +175,17 @@ class OutletsSpider(scrapy.Spider):
 
     def parse_section(self, response, outlet: Outlet):
         """A section or tag page: article links matching the outlet's `follow` patterns, then
-        the next page (rel="next"), up to DEPTH_LIMIT pages deep."""
+        the next page (rel="next"), at most SECTION_MAX_PAGES pages per start URL."""
         self.discovery_ok(outlet)
         articles = LinkExtractor(allow=outlet.follow or (r".",))
         for link in articles.extract_links(response):
             if outlet.owns(link.url):
                 yield self._article_request(link.url, outlet)
-        for link in LinkExtractor(restrict_css=('a[rel~="next"]',)).extract_links(response):
-            yield self._request(link.url, self.parse_section, outlet, discovery=True)
+        page = response.meta.get("section_page", 1)
+        if page >= self.crawler.settings.getint("SECTION_MAX_PAGES"):
+            return
+        for link in LinkExtractor(restrict_css=('a[rel~="next"]', 'link[rel~="next"]'), tags=("a", "link")).extract_links(response):
+            yield self._request(link.url, self.parse_section, outlet, discovery=True, section_page=page + 1)
 
     # --- articles ----------------------------------------------------------------------------
     def parse_article(self, response, outlet: Outlet):
