@@ -110,6 +110,19 @@ def demo(ctx, db, no_serve, port):
         ctx.invoke(serve, db=db, port=port)
 
 
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--jsonl", is_flag=True, help="One JSON object per line (default: indented JSON per file).")
+def extract(files, jsonl):
+    """Run the pipeline's cleaning on saved pages (.html or .html.gz) and print, per file,
+    {"file", "title", "author", "published", "language", "language_prob", "text"}."""
+    from pipelines.clean import extract_file
+
+    for path in files:
+        record = extract_file(path)
+        click.echo(json.dumps(record, ensure_ascii=False, indent=None if jsonl else 2))
+
+
 @main.group()
 def stance():
     """Train and evaluate the stance model."""

@@ -116,6 +116,12 @@ def incremental_crawl_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations()
+def outlet_templates(db: sqlite_utils.Database) -> None:
+    """Lines the clean stage learned to be an outlet's boilerplate, with how many pages had them."""
+    db["outlet_templates"].create({"outlet": str, "line": str, "pages": int}, pk=("outlet", "line"))
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
     path = Path(path)

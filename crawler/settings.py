@@ -43,6 +43,7 @@ ITEM_PIPELINES = {
 }
 
 CLEAN_MIN_TEXT_CHARS = 200  # shorter extracted text is not an article
+CLEAN_TEMPLATE_MIN_PAGES = 3  # a short line on this many pages of one outlet is its boilerplate
 LANGUAGE_MIN_CHARS = 40  # below this the language is "und"
 LANGUAGE_MIN_PROBABILITY = 0.7  # below this the language is "und"
 STANCE_MODEL_DIR = None  # None: the offline default in stance/models/minilm-newsmtsc

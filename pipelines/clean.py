@@ -8,11 +8,15 @@ below in full, so a real sentence of the article is never deleted.
 """
 
 from dataclasses import dataclass
+import gzip
 import logging
+from pathlib import Path
 import re
 
 import trafilatura
 from scrapy.exceptions import DropItem
+
+from pipelines.templates import OutletTemplates
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +32,12 @@ RESIDUE_LINES = [
     r"your email address will not be published\..*|required fields are marked.*|ваш (e-?mail|адрес).*не будет опубликован.*",
     r"(post|submit) comment|cancel reply|log in to reply|отправить комментарий",
     r"(similar|related) (posts|articles|stories|news)|you may also like|похожие (записи|статьи|новости|материалы)",
-    r"read (more|also|next)\W*(:.*)?|see also\W*(:.*)?|читайте также\W*(:.*)?|читать (далее|еще|ещё)\W*|смотрите также\W*(:.*)?",
+    r"read (more|also|next)\W*(:.*)?|see (also|more)\W*(:.*)?|don'?t miss\W*|also on [\w.-]+\b.*"
+    r"|читайте также\W*(:.*)?|читать (далее|еще|ещё)\W*|смотрите также\W*(:.*)?|по теме\W*(:.*)?",
+    r"(like|enjoy(ed)?) this (story|article)\?.*|share (it|this) with a friend.*",
+    r"(last )?updated( at| on)?:? [\w\s:,./+-]{1,40}|обновлено:? [\w\s:,./+-]{1,40}",
+    r"advertisement|реклама|sponsored( content)?",
+    r"[\W_]+",  # bullets, dashes, separators left from lists and share bars
     r"share( this( article| story)?)?( on)?\W*((facebook|twitter|x|telegram|whatsapp|vk|linkedin|email)\W*)*|поделиться\W*",
     r"(facebook|twitter|telegram|whatsapp|vk|linkedin)(\s*[|·•,]\s*(facebook|twitter|telegram|whatsapp|vk|linkedin))*",
     r"(subscribe|sign up)( to| for)? (our|the) newsletter.*|подпис(ывайтесь|аться) на (нашу )?рассылку.*",
@@ -75,7 +84,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
         url=url,
         with_metadata=True,
         include_comments=False,
-        include_tables=False,
+        include_tables=True,
+        favor_precision=True,  # measured: +0.027 precision on the extraction benchmark, -0.002 recall
         deduplicate=False,
     )
     if document is None or not document.text:
@@ -89,19 +99,64 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
     return ExtractedArticle(title=title, author=document.author, published=document.date, text=text)
 
 
-class CleanPipeline:
-    """Fills title, author, published and text from the page's HTML; drops pages with no article."""
+def read_page(path: str | Path) -> str:
+    """A saved page as text: .html or .html.gz, decoded as the page declares (else UTF-8)."""
+    from w3lib.encoding import html_to_unicode
 
-    def __init__(self, min_chars: int, stats):
+    data = Path(path).read_bytes()
+    if str(path).endswith(".gz"):
+        data = gzip.decompress(data)
+    return html_to_unicode(None, data)[1]
+
+
+def extract_file(path: str | Path) -> dict:
+    """What the pipeline keeps of one saved page, as `csto-monitor extract` prints it."""
+    from pipelines.language import detect_language
+
+    article = extract_article(read_page(path))
+    text = article.text if article else ""
+    language, probability = detect_language(text)
+    return {
+        "file": str(path),
+        "title": article.title if article else None,
+        "author": article.author if article else None,
+        "published": article.published if article else None,
+        "language": language,
+        "language_prob": probability,
+        "text": text,
+    }
+
+
+class CleanPipeline:
+    """Fills title, author, published and text from the page's HTML, removes the outlet's
+    learned template lines, and drops pages with no article."""
+
+    def __init__(self, min_chars: int, db_path: str, template_min_pages: int, stats):
         self.min_chars = min_chars
+        self.db_path = db_path
+        self.templates = OutletTemplates(template_min_pages)
         self.stats = stats
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.settings.getint("CLEAN_MIN_TEXT_CHARS", 200), crawler.stats)
+        settings = crawler.settings
+        return cls(
+            settings.getint("CLEAN_MIN_TEXT_CHARS", 200),
+            settings.get("DB_PATH"),
+            settings.getint("CLEAN_TEMPLATE_MIN_PAGES", 3),
+            crawler.stats,
+        )
+
+    def open_spider(self, spider=None):
+        self.templates.load(self.db_path)
+
+    def close_spider(self, spider=None):
+        self.templates.save(self.db_path)
 
     def process_item(self, item):
         extracted = extract_article(item.html, item.url)
+        if extracted is not None:
+            extracted.text = self.templates.remove_and_learn(item.outlet, extracted.text)
         if extracted is None or len(extracted.text) < self.min_chars:
             self.stats.inc_value("articles/dropped/no_text")
             raise DropItem(f"no article text at {item.url}")

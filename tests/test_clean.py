@@ -58,3 +58,53 @@ def test_extract_returns_body_without_title_and_metadata():
     assert article.published == "2026-03-01"
     assert article.text.startswith(ARTICLE[0])
     assert "top of page" not in article.text and "Leave a Reply" not in article.text
+
+
+def test_share_prompts_teasers_timestamps_and_bare_bullets_are_removed():
+    text = "\n".join([ARTICLE[0], "- ", "•", "SEE MORE: Students under siege at the university", "DON'T MISS",
+                      ARTICLE[1], "Also on example.com Ministers threatened with arrest", "Updated at 1:23 p.m.",
+                      "Like this story? Share it with a friend!", "Advertisement", ARTICLE[2]])
+    assert remove_residue(text) == "\n".join(ARTICLE)
+
+
+def test_sentences_that_start_like_residue_are_kept():
+    kept = [
+        "Updated figures from the ministry show that the number of troops deployed in the region has doubled since spring.",
+        "See also how the ministers reacted: several of them walked out of the hall before the vote was taken.",
+        "Advertisement revenue of state television rose sharply after the summit, the regulator said on Friday.",
+    ]
+    assert remove_residue("\n".join(kept)) == "\n".join(kept)
+
+
+def clean_pipeline(tmp_path):
+    from scrapy.utils.test import get_crawler
+
+    from pipelines.clean import CleanPipeline
+
+    pipeline = CleanPipeline.from_crawler(get_crawler(settings_dict={"DB_PATH": str(tmp_path / "monitor.db")}))
+    pipeline.open_spider()
+    return pipeline
+
+
+def page(story: list[str], slogan: str) -> str:
+    paragraphs = "".join(f"<p>{p}</p>" for p in story)
+    return f"<html><body><article><h1>Story</h1>{paragraphs}<p>{slogan}</p></article></body></html>"
+
+
+def test_a_line_on_many_pages_of_one_outlet_is_learned_as_its_template(tmp_path):
+    from crawler.items import ArticleItem
+
+    slogan = "The Herald: independent news from the steppe since 1998"
+    stories = [[f"{sentence} (report {n})" for sentence in ARTICLE] for n in range(5)]
+    pipeline = clean_pipeline(tmp_path)
+    texts = [pipeline.process_item(ArticleItem(url=f"http://h/{n}", outlet="Herald", html=page(story, slogan))).text
+             for n, story in enumerate(stories)]
+    assert all(slogan in text for text in texts[:3])
+    assert all(slogan not in text and "(report" in text for text in texts[3:])
+    other = pipeline.process_item(ArticleItem(url="http://o/1", outlet="Other", html=page(stories[0], slogan)))
+    assert slogan in other.text  # another outlet's template is its own
+    pipeline.close_spider()
+
+    next_night = clean_pipeline(tmp_path)  # learned counts come back from the database
+    item = next_night.process_item(ArticleItem(url="http://h/9", outlet="Herald", html=page(stories[1], slogan)))
+    assert slogan not in item.text and "(report 1)" in item.text
