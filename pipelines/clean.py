@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 import re
 
+from htmldate import find_date
 import trafilatura
 from scrapy.exceptions import DropItem
 
@@ -96,7 +97,8 @@ def extract_article(html: str, url: str | None = None) -> ExtractedArticle | Non
         text = text[len(title) :].lstrip()
     if not text:
         return None
-    return ExtractedArticle(title=title, author=document.author, published=document.date, text=text)
+    published = document.date or find_date(html, url=url, original_date=True)  # htmldate where trafilatura has none
+    return ExtractedArticle(title=title, author=document.author, published=published, text=text)
 
 
 def read_page(path: str | Path) -> str:

@@ -108,3 +108,9 @@ def test_a_line_on_many_pages_of_one_outlet_is_learned_as_its_template(tmp_path)
     next_night = clean_pipeline(tmp_path)  # learned counts come back from the database
     item = next_night.process_item(ArticleItem(url="http://h/9", outlet="Herald", html=page(stories[1], slogan)))
     assert slogan not in item.text and "(report 1)" in item.text
+
+
+def test_a_date_only_in_the_url_is_found_by_htmldate():
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE * 2)
+    html = f"<html><head><title>Ministers meet</title></head><body><article>{paragraphs}</article></body></html>"
+    assert extract_article(html, "https://example.com/2026/03/14/ministers-meet/").published == "2026-03-14"

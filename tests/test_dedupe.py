@@ -1,5 +1,9 @@
 """Exact and syndicated copies point at the earliest copy."""
 
+from pathlib import Path
+
+import pytest
+
 from pipelines.dedupe import DuplicateIndex, minhash_of, text_hash
 
 STORY = " ".join([
@@ -47,3 +51,16 @@ def test_an_earlier_copy_becomes_the_original_of_the_group():
     assert index.original_of["later"] == "late"
     index.promote("early", "late")
     assert index.original_of["late"] == "early" and index.original_of["later"] == "early"
+
+
+def labelled_pairs():
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parent / "fixtures" / "near_duplicates.yml").read_text())
+    return [pytest.param(p["a"], p["b"], p["copy"], id=p["name"]) for p in data["pairs"]]
+
+
+@pytest.mark.parametrize("a, b, is_copy", labelled_pairs())
+def test_the_threshold_separates_syndicated_copies_from_other_stories(a, b, is_copy):
+    index = index_with(("a", a, "2026-06-12"))
+    assert (index.find_original(text_hash(b), minhash_of(b)) == "a") is is_copy
