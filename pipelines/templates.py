@@ -3,6 +3,9 @@ outlet (a slogan, a newsletter pitch, a standard disclaimer) is that outlet's bo
 
 Counts live in the `outlet_templates` table, so what one night learns the next night uses.
 Only lines seen on at least two pages are kept there; a line counts once per page.
+
+A page that would lose more than half of its text is left whole: it is not boilerplate but
+the same story again (a republished wire report), and the dedupe stage handles that.
 """
 
 from collections import defaultdict
@@ -28,11 +31,12 @@ class OutletTemplates:
     def remove_and_learn(self, outlet: str, text: str) -> str:
         """Drop the outlet's known template lines from `text`, then count this page's lines."""
         counts = self.pages[outlet]
-        kept = [line for line in text.split("\n") if counts.get(line_key(line) or "", 0) < self.min_pages]
-        for key in {line_key(line) for line in text.split("\n")} - {None}:
+        lines = text.split("\n")
+        kept = "\n".join(line for line in lines if counts.get(line_key(line) or "", 0) < self.min_pages).strip()
+        for key in {line_key(line) for line in lines} - {None}:
             counts[key] += 1
             self.changed.add((outlet, key))
-        return "\n".join(kept).strip()
+        return kept if len(kept) >= len(text) / 2 else text
 
     def load(self, db_path: str) -> None:
         db = open_database(db_path)

@@ -114,3 +114,12 @@ def test_a_date_only_in_the_url_is_found_by_htmldate():
     paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE * 2)
     html = f"<html><head><title>Ministers meet</title></head><body><article>{paragraphs}</article></body></html>"
     assert extract_article(html, "https://example.com/2026/03/14/ministers-meet/").published == "2026-03-14"
+
+
+def test_a_republished_story_is_not_mistaken_for_the_outlets_template(tmp_path):
+    from crawler.items import ArticleItem
+
+    pipeline = clean_pipeline(tmp_path)
+    texts = [pipeline.process_item(ArticleItem(url=f"http://h/{n}", outlet="Herald", html=page(ARTICLE, f"Edition {n}"))).text
+             for n in range(5)]
+    assert all(ARTICLE[1] in text for text in texts)
