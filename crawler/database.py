@@ -6,12 +6,18 @@ opened, recorded in `_sqlite_migrations` so that a database written by an earlie
 upgraded in place.
 """
 
+from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 from sqlite_utils import Migrations
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+def utc_now() -> str:
+    """The current time as every timestamp column stores it: UTC, ISO 8601, to the second."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 migrations = Migrations("csto_monitor")
 

@@ -22,7 +22,7 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.database import open_database
+from crawler.database import open_database, utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +65,6 @@ class SkipFetchedPagesMiddleware:
             self.stats.inc_value("articles/skipped_known")
             raise AlreadyFetched(f"already fetched: {request.url}")
         return None
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 class ConditionalGetMiddleware:
@@ -116,7 +112,7 @@ class ConditionalGetMiddleware:
             with self.db.atomic():
                 self.db["feed_state"].upsert(
                     {"url": request.url, "etag": header(b"ETag"), "last_modified": header(b"Last-Modified"),
-                     "http_status": response.status, "checked_at": now()},
+                     "http_status": response.status, "checked_at": utc_now()},
                     pk="url",
                 )
         return response

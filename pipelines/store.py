@@ -7,20 +7,15 @@ crawl never duplicates rows. A page dropped by an earlier stage (irrelevant, no 
 recorded too, so the next run does not fetch it again.
 """
 
-from datetime import datetime, timezone
 import json
 import logging
 
 from scrapy import signals
 
 from crawler.config import load_actors
-from crawler.database import open_database
+from crawler.database import open_database, utc_now
 
 logger = logging.getLogger(__name__)
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def run_counts(stats: dict) -> dict:
@@ -74,7 +69,7 @@ class StorePipeline:
                 )
             for actor in load_actors(self.actors_file).actors:
                 self.actor_ids[actor.name] = self._upsert_by_name("actors", {"name": actor.name, "kind": actor.kind})
-            self.run_id = self.db["crawl_runs"].insert({"started": now(), "status": "running"}).last_pk
+            self.run_id = self.db["crawl_runs"].insert({"started": utc_now(), "status": "running"}).last_pk
         self.stats.set_value("crawl_run/id", self.run_id)
 
     def _upsert_by_name(self, table: str, record: dict) -> int:
@@ -94,7 +89,7 @@ class StorePipeline:
         self.db["pages"].upsert_all(
             [
                 {"url": url, "outcome": outcome, "reason": reason, "article_id": article_id,
-                 "http_status": 200, "fetched_at": item.crawled_at or now(), "crawl_run_id": self.run_id}
+                 "http_status": 200, "fetched_at": item.crawled_at or utc_now(), "crawl_run_id": self.run_id}
                 for url in dict.fromkeys([*item.fetched_urls, item.url])
             ],
             pk="url",
@@ -127,7 +122,7 @@ class StorePipeline:
                     "text_hash": item.text_hash,
                     "duplicate_of": self._article_id(item.duplicate_of_url),
                     "matched_terms": json.dumps(item.matched_terms, ensure_ascii=False),
-                    "crawled_at": item.crawled_at or now(),
+                    "crawled_at": item.crawled_at or utc_now(),
                     "crawl_run_id": self.run_id,
                 }
             ).last_pk
@@ -167,7 +162,7 @@ class StorePipeline:
         with self.db.atomic():
             self.db["crawl_runs"].update(
                 self.run_id,
-                {"finished": now(), "status": status, **counts, "stats": json.dumps(stats, default=str, sort_keys=True)},
+                {"finished": utc_now(), "status": status, **counts, "stats": json.dumps(stats, default=str, sort_keys=True)},
             )
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
         self.db.close()

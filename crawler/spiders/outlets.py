@@ -10,10 +10,11 @@ Scrapy's selectors over the sitemap protocol (sitemap indexes, urlsets, Google N
 not fetched.
 """
 
-from datetime import date, datetime, timezone
+from datetime import date
 import logging
 import re
 import time
+from urllib.parse import urlsplit
 
 from charset_normalizer import from_bytes
 import feedparser
@@ -22,11 +23,10 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from urllib.parse import urlsplit
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.config import Outlet, load_sources
-from crawler.database import last_read_starts
+from crawler.database import last_read_starts, utc_now
 from crawler.items import ArticleItem
 from crawler.middlewares import AlreadyFetched
 from crawler.urls import article_identity, normalise_url
@@ -203,7 +203,7 @@ class OutletsSpider(scrapy.Spider):
             html=html,
             canonical_url=canonical,
             fetched_urls=sorted({response.request.url, *response.meta.get("redirect_urls", []), normalise_url(response.url)}),
-            crawled_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            crawled_at=utc_now(),
         )
 
     # --- problems ----------------------------------------------------------------------------
