@@ -4,7 +4,7 @@ pages, and hand every article page to the pipelines.
     scrapy crawl outlets -a sources=sources.yml [-a since=2024-01-01] [-a refresh=1] -s DB_PATH=data/monitor.db
 
 Discovery uses libraries, not hand-written parsers: feedparser for RSS 2.0 / RSS 1.0 / Atom,
-Scrapy's selectors over the sitemap protocol (sitemap indexes, urlsets, Google News
+Scrapy's own sitemap parser (the one SitemapSpider uses; sitemap indexes, urlsets, Google News
 `<news:publication_date>`), LinkExtractor for section pages. Entries dated before `since`
 (default: per outlet, the start of the last run that read the outlet without a failure) are
 not fetched.
@@ -23,6 +23,7 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip, gzip_magic_number
+from scrapy.utils.sitemap import Sitemap
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.config import Outlet, load_sources
@@ -32,7 +33,7 @@ from crawler.middlewares import AlreadyFetched
 from crawler.urls import article_identity, normalise_url
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-SITEMAP_NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9", "news": "http://www.google.com/schemas/sitemap-news/0.9"}
+GOOGLE_NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
 
 def parse_since(value) -> str | None:
@@ -141,37 +142,31 @@ class OutletsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value("discovery/older_than_since")
 
     def parse_sitemap(self, response, outlet: Outlet):
-        """Sitemap indexes, sitemaps and Google News sitemaps, with the `since` cut-off on
-        <lastmod> or <news:publication_date>."""
+        """Sitemap indexes, sitemaps and Google News sitemaps, read by Scrapy's own streaming
+        sitemap parser, with the `since` cut-off on <lastmod> or <news:publication_date>."""
         if self.unchanged(response, outlet):
             return
         body = response.body
         if gzip_magic_number(response):
-            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
-        selector = scrapy.Selector(text=body.decode("utf-8", errors="replace").lstrip(), type="xml")
-        selector.register_namespace("sm", SITEMAP_NS["sm"])
-        selector.register_namespace("news", SITEMAP_NS["news"])
-        children = selector.xpath("/*[local-name()='sitemapindex']/*[local-name()='sitemap']")
-        entries = selector.xpath("/*[local-name()='urlset']/*[local-name()='url']")
-        if not children and not entries and not selector.xpath("/*[local-name()='urlset']"):
-            self.record_error(response.url, "not a readable sitemap", outlet)
+            body = gunzip(body, max_size=self.crawler.settings.getint("DISCOVERY_MAXSIZE"))
+        try:
+            sitemap = NewsSitemap(body)
+        except Exception as error:  # lxml raises several kinds on a body that is not XML
+            self.record_error(response.url, f"not a readable sitemap ({error})", outlet)
+            return
+        if sitemap.type not in ("sitemapindex", "urlset"):
+            self.record_error(response.url, f"not a readable sitemap (root element <{sitemap.type}>)", outlet)
             return
         self.discovery_ok(outlet)
-        for child in children:
-            location = child.xpath("*[local-name()='loc']/text()").get("").strip()
-            if location and self._recent(child.xpath("*[local-name()='lastmod']/text()").get(), outlet):
-                yield self._discovery_request(response.urljoin(location), self.parse_sitemap, outlet)
-        for entry in entries:
-            location = entry.xpath("*[local-name()='loc']/text()").get("").strip()
-            day = entry.xpath(".//*[local-name()='publication_date']/text()").get() or entry.xpath(
-                "*[local-name()='lastmod']/text()"
-            ).get()
-            if not location:
-                continue
-            if self._recent(day and day.strip(), outlet):
-                yield self._article_request(response.urljoin(location), outlet)
-            else:
+        for entry in sitemap:
+            location = response.urljoin(entry["loc"])
+            day = entry.get("publication_date") or entry.get("lastmod")
+            if not self._recent(day, outlet):
                 self.crawler.stats.inc_value("discovery/older_than_since")
+            elif sitemap.type == "sitemapindex":
+                yield self._discovery_request(location, self.parse_sitemap, outlet)
+            else:
+                yield self._article_request(location, outlet)
 
     def parse_section(self, response, outlet: Outlet):
         """A section or tag page: article links matching the outlet's `follow` patterns, then
@@ -230,6 +225,18 @@ class OutletsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("errors/count")
         if discovery_of is not None:
             self.crawler.stats.inc_value(f"outlets/{discovery_of.name}/discovery_failed")
+
+
+class NewsSitemap(Sitemap):
+    """Scrapy's sitemap parser, also keeping a Google News entry's <news:publication_date>
+    (Scrapy keeps only the direct children of <url>)."""
+
+    def _process_sitemap_element(self, elem):
+        published = elem.findtext(f".//{{{GOOGLE_NEWS_NS}}}publication_date")
+        entry = super()._process_sitemap_element(elem)
+        if entry is not None and published:
+            entry["publication_date"] = published.strip()
+        return entry
 
 
 def reported_by_spider(record: logging.LogRecord) -> bool:
