@@ -41,7 +41,7 @@ class HostileSite:
 
     # --- content -----------------------------------------------------------------------------
     def feed(self) -> bytes:
-        links = ["a/koi8", "a/undeclared-1251", "a/malformed", "a/pdf", "a/image", "a/missing", "a/crash",
+        links = ["a/koi8", "a/undeclared-1251", "a/wrong-charset", "a/malformed", "a/pdf", "a/image", "a/missing", "a/crash",
                  "a/loop1", "a/slow", "a/endless", "a/retry-after", "a/tracked?utm_source=feed&fbclid=abc",
                  "a/canonical-story"]
         items = "".join(f"<item><title>{link}</title><link>{self.base}{link.replace('&', '&amp;')}</link></item>" for link in links)
@@ -127,6 +127,9 @@ class HostileSite:
         if path == "/a/undeclared-1251":
             html = article_html("Министры ОДКБ договорились о новой встрече", RUSSIAN[::-1])
             return send(handler, 200, "text/html", html.encode("windows-1251"))
+        if path == "/a/wrong-charset":
+            html = article_html("Министры ОДКБ подвели итоги года", RUSSIAN[1:] + RUSSIAN[:1])
+            return send(handler, 200, "text/html; charset=utf-8", html.encode("windows-1251"))
         if path == "/a/malformed":
             body = "<html><head><title>Malformed CSTO page</title><body><div><article><h1>Malformed CSTO page</h1>" + "".join(
                 f"<p>{p}<span><b>" for p in PARAGRAPHS) + "</div></div></td>"

@@ -1,6 +1,7 @@
 """Broken and hostile sites: every problem is logged once with its URL, counted, and the crawl
 goes on. One crawl of tests/hostile_site.py, then a second one over the unchanged site."""
 
+import json
 import re
 
 import pytest
@@ -25,8 +26,12 @@ def hostile(tmp_path_factory):
         first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), "--since", "2024-01-01", *FAST)
         log_size = len(site.log)
         second = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), *FAST)
-        yield {"site": site, "db": sqlite_utils.Database(db), "first": first, "second": second,
-               "first_log": site.log[:log_size], "second_log": site.log[log_size:]}
+        second_size = len(site.log)
+        before_refresh = sqlite_utils.Database(db).execute("select count(*) from articles").fetchone()[0]
+        refresh = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), "--refresh", "--since", "2024-01-01", *FAST)
+        yield {"site": site, "db": sqlite_utils.Database(db), "first": first, "second": second, "refresh": refresh, "before_refresh": before_refresh,
+               "first_log": site.log[:log_size], "second_log": site.log[log_size:second_size],
+               "refresh_log": site.log[second_size:]}
 
 
 def stored(hostile, path: str) -> dict | None:
@@ -50,7 +55,8 @@ def test_each_problem_is_logged_once_with_its_url(hostile, path):
     assert len(lines) == 1, lines
 
 
-def test_pages_in_koi8_and_undeclared_windows_1251_are_decoded(hostile):
+def test_pages_in_koi8_undeclared_or_wrongly_declared_windows_1251_are_decoded(hostile):
+    assert stored(hostile, "a/wrong-charset")["title"] == "Министры ОДКБ подвели итоги года"
     assert stored(hostile, "a/koi8")["title"] == "Министры ОДКБ встретились в Бишкеке"
     undeclared = stored(hostile, "a/undeclared-1251")
     assert undeclared["title"] == "Министры ОДКБ договорились о новой встрече"
@@ -92,8 +98,17 @@ def test_second_run_costs_a_304_per_feed_and_fetches_no_stored_article(hostile):
     assert second["/feed.xml"] == 304 and second["/sitemap.xml"] == 304
     stored_paths = {"/" + r["url"].removeprefix(hostile["site"].base) for r in hostile["db"].query("select url from articles")}
     assert not stored_paths & set(second), stored_paths & set(second)
-    runs = list(hostile["db"].query("select articles_new from crawl_runs order by id"))
+    runs = list(hostile["db"].query("select articles_new, stats from crawl_runs order by id"))
     assert runs[1]["articles_new"] == 0
+    assert json.loads(runs[1]["stats"])["feeds/not_modified"] >= 2  # Scrapy's stats of the run, as JSON
+
+
+def test_refresh_fetches_known_pages_again_without_adding_rows(hostile):
+    refresh = dict((path, status) for _, path, status in hostile["refresh_log"])
+    assert refresh["/feed.xml"] == 200 and refresh["/a/koi8"] == 200
+    runs = list(hostile["db"].query("select articles_new from crawl_runs order by id"))
+    assert len(runs) == 3 and runs[2]["articles_new"] == 0
+    assert hostile["db"].execute("select count(*) from articles").fetchone()[0] == hostile["before_refresh"] > 0
 
 
 def test_section_pages_follow_only_matching_links_up_to_the_page_limit(hostile):

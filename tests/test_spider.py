@@ -63,3 +63,15 @@ def test_tracking_parameters_and_fragments_are_stripped():
 def test_an_article_is_stored_under_its_canonical_url_on_the_same_site():
     assert article_identity("http://a.example/amp/story?utm_source=x", "http://a.example/story") == "http://a.example/story"
     assert article_identity("http://a.example/story", "http://aggregator.example/copy") == "http://a.example/story"
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date():
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.middlewares import retry_after_seconds
+
+    assert retry_after_seconds(b"7") == 7.0
+    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True).encode()
+    assert 25 <= retry_after_seconds(soon) <= 30
+    assert retry_after_seconds(b"not a date") is None and retry_after_seconds(None) is None

@@ -246,15 +246,16 @@ def reported_by_spider(record: logging.LogRecord) -> bool:
 
 
 def decoded_html(response: TextResponse) -> str:
-    """The page as text. Scrapy decodes by the HTTP header, a BOM or the page's meta tag; a page
-    that declares no charset at all is decoded by charset detection (charset_normalizer)
-    instead of Scrapy's UTF-8 / cp1252 guess, which garbles Cyrillic in windows-1251 or KOI8-R."""
+    """The page as text. Scrapy decodes by the HTTP header, a BOM or the page's meta tag. A page
+    that declares no charset at all, or declares UTF-8 but is not valid UTF-8 (a wrong header
+    on an old windows-1251 site), is decoded by charset detection (charset_normalizer) instead
+    of Scrapy's guess, which garbles Cyrillic in windows-1251 or KOI8-R."""
     header = response.headers.get(b"Content-Type", b"").decode("latin-1")
     declared = http_content_type_encoding(header) or html_body_declared_encoding(response.body)
-    if declared or response.body[:3] == b"\xef\xbb\xbf":
+    if declared and declared.replace("-", "").lower() not in ("utf8", "utf8sig"):
         return response.text
     try:
-        return response.body.decode("utf-8")
+        return response.body.decode("utf-8-sig")
     except UnicodeDecodeError:
         best = from_bytes(response.body).best()
         return str(best) if best is not None else response.text
