@@ -33,7 +33,7 @@ def main():
 @click.option("--sources", default=str(DEFAULT_SOURCES_FILE), show_default=True, help="YAML file listing the outlets to crawl.")
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
 @click.option("--actors", default=None, help="YAML file of actors and topic keywords (default: the project's actors.yml).")
-@click.option("--since", default=None, help="Skip feed and sitemap entries dated before this day (YYYY-MM-DD). Default: the start of the last successful run.")
+@click.option("--since", default=None, help="Skip feed and sitemap entries dated before this day (YYYY-MM-DD). Default: per outlet, the start of the last run that read it without a failure.")
 @click.option("--refresh", is_flag=True, help="Fetch again pages already fetched, ignoring stored ETags and dates.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting, as `scrapy -s` does (repeatable).")
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
@@ -55,8 +55,11 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level):
         settings[name] = value
     try:
         since = parse_since(since)
+    except ValueError as error:
+        fail(f"--since: {error}", EXIT_CONFIG_ERROR)
+    try:
         run = run_crawl(sources, db, actors, since=since, refresh=refresh, **settings)
-    except (ConfigError, ValueError) as error:
+    except ConfigError as error:
         fail(str(error), EXIT_CONFIG_ERROR)
     click.echo(summary_line(run))
     sys.exit(EXIT_CODES.get(run.get("status"), 2))
