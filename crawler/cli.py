@@ -97,11 +97,15 @@ def serve(db, host, port):
 @click.option("--port", default=8001, show_default=True, type=int, help="Port of the dashboard.")
 @click.pass_context
 def demo(ctx, db, no_serve, port):
-    """Serve the bundled sample outlets on 127.0.0.1, crawl them into DB, then serve the dashboard."""
+    """Serve the bundled sample outlets on 127.0.0.1, crawl them into DB, then serve the dashboard.
+
+    The sample outlets get new ports every run, so a demo database is rebuilt each time; a
+    database that holds any other outlet is never touched."""
     from crawler.run import run_crawl, summary_line
     from crawler.sample_outlets.server import SampleOutlets
 
     with SampleOutlets() as outlets, tempfile.TemporaryDirectory() as scratch:
+        clear_demo_database(Path(db), {o.name for o in outlets.outlets})
         sources = outlets.write_sources(Path(scratch) / "sources.yml")
         click.echo(f"Sample outlets: {', '.join(f'{o.name} at {o.base}' for o in outlets.outlets)}")
         # the sample outlets are our own server on loopback: no need to wait between requests
@@ -111,6 +115,22 @@ def demo(ctx, db, no_serve, port):
     click.echo(f"Database written: {db}")
     if not no_serve:
         ctx.invoke(serve, db=db, port=port)
+
+
+def clear_demo_database(db: Path, sample_names: set[str]) -> None:
+    """Delete an earlier demo database; refuse (one line, exit 1) when it holds a real crawl."""
+    if not db.exists():
+        return
+    import sqlite_utils
+
+    existing = sqlite_utils.Database(db)
+    names = {row[0] for row in existing.execute("select name from outlets")} if "outlets" in existing.table_names() else set()
+    existing.close()
+    if names - sample_names:
+        fail(f"{db} holds a crawl of other outlets ({sorted(names - sample_names)[0]}, ...); "
+             "pass --db with another path for the demo")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
 
 
 @main.command()

@@ -18,12 +18,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_demo_without_serving_writes_the_database(tmp_path):
+def test_demo_without_serving_writes_the_database_and_rebuilds_it_when_run_again(tmp_path):
     db = tmp_path / "monitor.db"
-    result = csto_monitor("demo", "--no-serve", "--db", str(db))
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "articles new: 23" in result.stdout
-    assert sqlite_utils.Database(db).execute("select count(*) from articles").fetchone()[0] == 23
+    for _ in range(2):  # new ports every run: the second demo must not add the articles again
+        result = csto_monitor("demo", "--no-serve", "--db", str(db))
+        assert result.returncode == 0, result.stderr[-2000:]
+        assert "articles new: 23" in result.stdout
+        assert sqlite_utils.Database(db).execute("select count(*) from articles").fetchone()[0] == 23
+
+
+def test_demo_never_touches_a_database_of_a_real_crawl(tmp_path):
+    real = tmp_path / "real.db"
+    database = sqlite_utils.Database(real)
+    database["outlets"].insert({"id": 1, "name": "TASS"}, pk="id")
+    database.close()
+    result = csto_monitor("demo", "--no-serve", "--db", str(real))
+    assert result.returncode == 1 and "pass --db with another path" in result.stderr
+    assert [r["name"] for r in sqlite_utils.Database(real).query("select name from outlets")] == ["TASS"]
 
 
 def test_serve_publishes_the_canned_query(crawled):
