@@ -84,7 +84,7 @@ def serve(db, host, port):
     """Serve DB as the Datasette dashboard with the project's metadata and canned queries."""
     if not Path(db).exists():
         fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
-    click.echo(f"Dashboard: http://{host}:{port}/  (Ctrl+C to stop)")
+    click.echo(f"Dashboard: http://{host}:{port}/-/dashboards/desk  (tables and SQL: http://{host}:{port}/; Ctrl+C to stop)")
     try:
         subprocess.run(datasette_command(db, host, port), check=False)
     except KeyboardInterrupt:
