@@ -2,6 +2,7 @@
 without the desk's filters, on the crawled sample outlets."""
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -67,3 +68,25 @@ def test_copies_are_counted_once(datasette):
     sql = with_filters(DESK["charts"]["language-share"]["query"], {})[0]
     shares = {row["language"]: row["articles"] for row in run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json()}
     assert shares == {"en": 20, "ru": 2}  # 23 stored, the syndicated copy left out
+
+
+def test_markup_in_an_article_is_shown_inert_in_the_strong_stance_table(crawled, tmp_path):
+    import shutil
+
+    import sqlite_utils
+
+    path = tmp_path / "monitor.db"
+    shutil.copy(crawled["db"], path)
+    db = sqlite_utils.Database(path)
+    hostile = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    article = db["articles"].insert({"url": "http://evil.example/a?x=\"><script>", "title": f"Evil {hostile}",
+                                     "published": "2026-07-30", "text": "x", "outlet_id": 1}).last_pk
+    db["stances"].insert({"article_id": article, "actor_id": 1, "label": "critical", "score": -0.9,
+                          "evidence": json.dumps([f"Sentence {hostile}"]), "model": "test"})
+    db.close()
+    datasette = Datasette([str(path)], metadata=METADATA)
+    sql = with_filters(DESK["charts"]["strong-stances"]["query"], {})[0]
+    first = run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json()[0]
+    cells = first["article"] + first["evidence"] + first["source"]
+    assert "<script" not in cells and "<img" not in cells
+    assert "&lt;script&gt;" in first["evidence"] and first["article"].startswith(f'<a href="/monitor/articles/{article}">')
