@@ -44,7 +44,7 @@ def test_serve_publishes_the_canned_query(crawled):
         cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:
-        url = f"http://127.0.0.1:{port}/monitor/stance_over_time.json?actor=Tokayev&_shape=array"
+        url = f"http://127.0.0.1:{port}/monitor/stance_over_time.json?actor=Tokayev&since=&_shape=array"
         for _ in range(100):
             try:
                 rows = json.load(urllib.request.urlopen(url, timeout=5))

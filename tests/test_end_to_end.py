@@ -139,12 +139,12 @@ def test_datasette_answers_the_stance_over_time_query(crawled):
     datasette = Datasette([str(crawled["db"])], metadata=metadata)
 
     async def fetch():
-        rows = await datasette.client.get("/monitor/stance_over_time.json?actor=Putin&_shape=array")
+        rows = await datasette.client.get("/monitor/stance_over_time.json?actor=Putin&since=&_shape=array")
         page = await datasette.client.get("/monitor/stance_over_time?actor=")
         return rows, page
 
     async def fetch_by_outlet():
-        return await datasette.client.get("/monitor/stance_by_outlet.json?actor=Tokayev&_shape=array")
+        return await datasette.client.get("/monitor/stance_by_outlet.json?actor=Tokayev&since=2026-01-01&_shape=array")
 
     response, page = asyncio.run(fetch())
     by_outlet = asyncio.run(fetch_by_outlet()).json()
