@@ -65,14 +65,16 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level):
     sys.exit(EXIT_CODES.get(run.get("status"), 2))
 
 
+SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "5000",
+                  "--setting", "default_page_size", "50")
+PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards")
+
+
 def datasette_command(db: str, host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "datasette", "serve", str(db),
         "--metadata", str(DATASETTE_DIR / "metadata.yml"),
-        "--host", host, "--port", str(port),
-        "--setting", "sql_time_limit_ms", "3000",
-        "--setting", "max_returned_rows", "5000",
-        "--setting", "default_page_size", "50",
+        "--host", host, "--port", str(port), *SERVE_SETTINGS,
     ]
 
 
@@ -89,6 +91,43 @@ def serve(db, host, port):
         subprocess.run(datasette_command(db, host, port), check=False)
     except KeyboardInterrupt:
         pass
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to publish.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the deployable files to.")
+def publish(db, out):
+    """Write to OUT what a deployment serves: a consistent copy of DB (monitor.db), its inspect
+    file for immutable mode (counts.json), metadata.yml, the plugins with their versions
+    (requirements.txt) and the command that serves them (serve.sh)."""
+    import shutil
+    import sqlite3
+    from importlib.metadata import version
+
+    if not Path(db).exists():
+        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` first")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "monitor.db"
+    partial = out / "monitor.db.partial"
+    partial.unlink(missing_ok=True)
+    source, copy = sqlite3.connect(db), sqlite3.connect(partial)
+    with copy:
+        source.backup(copy)  # a consistent snapshot even while a crawl writes
+    copy.execute("pragma journal_mode = delete")  # immutable serving reads one plain file
+    copy.close()
+    source.close()
+    partial.replace(target)
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(target), "--inspect-file", str(out / "counts.json")], check=True)
+    shutil.copy(DATASETTE_DIR / "metadata.yml", out / "metadata.yml")
+    (out / "requirements.txt").write_text("".join(f"{name}=={version(name)}\n" for name in PUBLISHED_PLUGINS))
+    (out / "serve.sh").write_text(
+        "#!/bin/sh\n# Serve the published CSTO Monitor database read-only (immutable mode).\n"
+        "exec datasette serve -i monitor.db --inspect-file counts.json --metadata metadata.yml "
+        + " ".join(SERVE_SETTINGS) + ' "$@"\n'
+    )
+    (out / "serve.sh").chmod(0o755)
+    click.echo(f"published to {out}: monitor.db, counts.json, metadata.yml, requirements.txt, serve.sh")
 
 
 @main.command()

@@ -77,3 +77,23 @@ def test_scrapy_crawl_and_csto_monitor_crawl_store_the_same(crawled, tmp_path):
     assert list(by_scrapy.query(query)) == list(by_cli.query(query))
     counts = "select articles_new, duplicates, dropped, errors, status from crawl_runs order by id limit 1"
     assert list(by_scrapy.query(counts)) == list(by_cli.query(counts))
+
+
+def test_publish_writes_what_an_immutable_deployment_serves(crawled, tmp_path):
+    import asyncio
+
+    import yaml
+    from datasette.app import Datasette
+
+    out = tmp_path / "site"
+    result = csto_monitor("publish", "--db", str(crawled["db"]), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {p.name for p in out.iterdir()} == {"monitor.db", "counts.json", "metadata.yml", "requirements.txt", "serve.sh"}
+    counts = json.loads((out / "counts.json").read_text())
+    assert counts["monitor"]["tables"]["articles"]["count"] == 23
+    assert "datasette-dashboards==" in (out / "requirements.txt").read_text()
+    assert "-i monitor.db --inspect-file counts.json" in (out / "serve.sh").read_text()
+    datasette = Datasette(immutables=[str(out / "monitor.db")], inspect_data=counts,
+                          metadata=yaml.safe_load((out / "metadata.yml").read_text()))
+    response = asyncio.run(datasette.client.get("/monitor/stance_over_time.json?actor=Putin&since=&_shape=array"))
+    assert response.status_code == 200 and response.json()
