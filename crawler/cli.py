@@ -70,6 +70,11 @@ SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_re
 PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards")
 
 
+def require_database(db: str) -> None:
+    if not Path(db).exists():
+        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
+
+
 def datasette_command(db: str, host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "datasette", "serve", str(db),
@@ -84,8 +89,7 @@ def datasette_command(db: str, host: str, port: int) -> list[str]:
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db, host, port):
     """Serve DB as the Datasette dashboard with the project's metadata and canned queries."""
-    if not Path(db).exists():
-        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
+    require_database(db)
     click.echo(f"Dashboard: http://{host}:{port}/-/dashboards/desk  (tables and SQL: http://{host}:{port}/; Ctrl+C to stop)")
     try:
         subprocess.run(datasette_command(db, host, port), check=False)
@@ -104,8 +108,7 @@ def publish(db, out):
     import sqlite3
     from importlib.metadata import version
 
-    if not Path(db).exists():
-        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` first")
+    require_database(db)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     target = out / "monitor.db"

@@ -92,7 +92,7 @@ class OutletsSpider(scrapy.Spider):
                 yield self._request(url, self.parse_section, outlet, discovery=True, section_page=1)
 
     def _request(self, url: str, callback, outlet: Outlet, **meta) -> scrapy.Request:
-        return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta={"outlet": outlet.name, **meta})
+        return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta=meta)
 
     def _discovery_request(self, url: str, callback, outlet: Outlet) -> scrapy.Request:
         """Feeds and sitemaps: re-read with conditional requests (a 304 reaches the callback);
@@ -214,7 +214,7 @@ class OutletsSpider(scrapy.Spider):
             reason = f"larger than the size cap ({request.meta.get('download_maxsize') or self.crawler.settings.getint('DOWNLOAD_MAXSIZE')} bytes)"
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
-        outlet = next((o for o in self.outlets if o.name == request.meta.get("outlet")), None)
+        outlet = request.cb_kwargs.get("outlet")
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as discovered
         self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None)
 
