@@ -1,11 +1,11 @@
 # make demo: set up, crawl the bundled sample outlets, serve the dashboard on http://127.0.0.1:8001
-# make test: set up, run the whole test suite
+# make test: set up (venv, packages, Debian's chromium), run the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install chromium clean
 
 install: $(INSTALLED)
 
@@ -18,7 +18,13 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)
 	$(BIN)/csto-monitor demo --db data/monitor.db --port 8001
 
-test: $(INSTALLED)
+# The browser tests open the dashboard in Debian's chromium; Playwright drives it (no browser download).
+chromium:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
+
+test: $(INSTALLED) chromium
 	$(BIN)/python -m pytest
 
 clean:

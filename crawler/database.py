@@ -12,6 +12,8 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from crawler.summaries import create_summary_tables
+
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -126,6 +128,12 @@ def incremental_crawl_state(db: sqlite_utils.Database) -> None:
 def outlet_templates(db: sqlite_utils.Database) -> None:
     """Lines the clean stage learned to be an outlet's boilerplate, with how many pages had them."""
     db["outlet_templates"].create({"outlet": str, "line": str, "pages": int}, pk=("outlet", "line"))
+
+
+@migrations()
+def dashboard_summaries(db: sqlite_utils.Database) -> None:
+    """Daily summary tables the dashboard reads (crawler/summaries.py); filled by the next refresh."""
+    create_summary_tables(db)
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

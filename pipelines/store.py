@@ -1,5 +1,6 @@
 """Stage 7: write the article, its stances and its signature to SQLite in one transaction,
-record what became of every fetched URL (`pages`), and keep this run's crawl_runs row.
+record what became of every fetched URL (`pages`), keep this run's crawl_runs row, and refresh
+the dashboard's summary tables when the run ends.
 
 Outlets and actors are upserted from the configuration files when the spider opens, so the
 dashboard can name them. An article whose URL is already stored is left alone: re-running a
@@ -14,6 +15,8 @@ from scrapy import signals
 
 from crawler.config import load_actors
 from crawler.database import open_database, utc_now
+from crawler.storage import store_article
+from crawler.summaries import refresh_summaries
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +111,8 @@ class StorePipeline:
                 self._record_pages(item, "stored", "already stored", existing)
             return item
         with self.db.atomic():
-            article_id = self.db["articles"].insert(
+            article_id = store_article(
+                self.db,
                 {
                     "url": item.url,
                     "canonical_url": item.canonical_url,
@@ -124,32 +128,18 @@ class StorePipeline:
                     "matched_terms": json.dumps(item.matched_terms, ensure_ascii=False),
                     "crawled_at": item.crawled_at or utc_now(),
                     "crawl_run_id": self.run_id,
-                }
-            ).last_pk
-            if item.supersedes_url:
-                old_id = self._article_id(item.supersedes_url)
-                self.db.execute(
-                    "update articles set duplicate_of = ? where id = ? or duplicate_of = ?", [article_id, old_id, old_id]
-                )
-            self._record_pages(item, "duplicate" if item.duplicate_of_url else "stored", None, article_id)
-            if item.minhash:
-                self.db["article_signatures"].insert({"article_id": article_id, "minhash": item.minhash})
-            self.db["stances"].insert_all(
-                (
+                },
+                [
                     {
-                        "article_id": article_id,
                         "actor_id": self.actor_ids[stance["actor"]],
-                        "label": stance["label"],
-                        "score": stance["score"],
-                        "confidence": stance["confidence"],
-                        "mentions": stance["mentions"],
-                        "evidence": json.dumps(stance["evidence"], ensure_ascii=False),
-                        "model": stance["model"],
+                        **{key: stance[key] for key in ("label", "score", "confidence", "mentions", "evidence", "model")},
                     }
                     for stance in item.stances
-                ),
-                replace=True,
+                ],
+                minhash=item.minhash,
+                supersedes_id=self._article_id(item.supersedes_url),
             )
+            self._record_pages(item, "duplicate" if item.duplicate_of_url else "stored", None, article_id)
         self.stats.inc_value("articles/new")
         logger.info("stored %s (%s, %d actors)", item.url, item.language, len(item.stances))
         return item
@@ -164,5 +154,7 @@ class StorePipeline:
                 self.run_id,
                 {"finished": utc_now(), "status": status, **counts, "stats": json.dumps(stats, default=str, sort_keys=True)},
             )
+        days = refresh_summaries(self.db)
+        logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
         self.db.close()

@@ -3,9 +3,14 @@
 A crawl runs in a subprocess: Twisted's reactor cannot be restarted inside one pytest process.
 """
 
+from contextlib import contextmanager
+import json
 from pathlib import Path
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 
 import pytest
 
@@ -67,3 +72,40 @@ def shared_file(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared data lives beside the project only on developer machines and CI")
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(db: Path):
+    """`csto-monitor serve` on `db` at a free port; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
+        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                json.load(urllib.request.urlopen(f"{base}/-/versions.json", timeout=5))
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise AssertionError("csto-monitor serve did not answer")
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def served(crawled):
+    """`csto-monitor serve` on the crawled database; yields its base URL."""
+    with serving(crawled["db"]) as base:
+        yield base

@@ -1,21 +1,11 @@
 """The commands a newcomer runs: `csto-monitor demo --no-serve` and `csto-monitor serve`."""
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 
 import sqlite_utils
 
-from tests.conftest import PROJECT, csto_monitor, scrapy
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import csto_monitor, scrapy
 
 
 def test_demo_without_serving_writes_the_database_and_rebuilds_it_when_run_again(tmp_path):
@@ -37,28 +27,12 @@ def test_demo_never_touches_a_database_of_a_real_crawl(tmp_path):
     assert [r["name"] for r in sqlite_utils.Database(real).query("select name from outlets")] == ["TASS"]
 
 
-def test_serve_publishes_the_canned_query(crawled):
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--db", str(crawled["db"]), "--port", str(port)],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}/monitor/stance_over_time.json?actor=Tokayev&since=&_shape=array"
-        for _ in range(100):
-            try:
-                rows = json.load(urllib.request.urlopen(url, timeout=5))
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError("csto-monitor serve did not answer")
-        assert rows and {row["actor"] for row in rows} == {"Tokayev"}
-        home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
-        assert "CSTO Monitor" in home
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def test_serve_publishes_the_canned_query(served):
+    url = f"{served}/monitor/stance_over_time.json?actor=Tokayev&since=&_shape=array"
+    rows = json.load(urllib.request.urlopen(url, timeout=5))
+    assert rows and {row["actor"] for row in rows} == {"Tokayev"}
+    home = urllib.request.urlopen(f"{served}/", timeout=5).read().decode()
+    assert "CSTO Monitor" in home
 
 
 def test_serve_without_a_database_says_how_to_make_one(tmp_path):

@@ -3,11 +3,11 @@ without the desk's filters, on the crawled sample outlets."""
 
 import asyncio
 import json
-import re
 
 import pytest
 import yaml
 from datasette.app import Datasette
+from datasette_dashboards import replace_opts_in_query
 
 from crawler.cli import DATASETTE_DIR
 
@@ -17,13 +17,10 @@ FILTERS = {"date_start": "2026-03-01", "date_end": "2026-06-30", "actor": "Putin
 
 
 def with_filters(query: str, values: dict) -> tuple[str, dict]:
-    """Resolve datasette-dashboards' optional [[ ... :name ... ]] clauses as the plugin does."""
-    def clause(match):
-        names = re.findall(r":(\w+)", match.group(1))
-        return match.group(1) if all(values.get(n) for n in names) else ""
-
-    sql = re.sub(r"\[\[(.*?)\]\]", clause, query, flags=re.S)
-    return sql, {name: value for name, value in values.items() if f":{name}" in sql}
+    """The SQL and parameters the dashboard page sends for these filter values: the plugin's own
+    resolution of its optional [[ ... ]] clauses, and only the filters that are set."""
+    values = {name: value for name, value in values.items() if value}
+    return replace_opts_in_query(query, values), values
 
 
 def run(datasette: Datasette, path: str, params: dict | None = None):
@@ -90,3 +87,17 @@ def test_markup_in_an_article_is_shown_inert_in_the_strong_stance_table(crawled,
     cells = first["article"] + first["evidence"] + first["source"]
     assert "<script" not in cells and "<img" not in cells
     assert "&lt;script&gt;" in first["evidence"] and first["article"].startswith(f'<a href="/monitor/articles/{article}">')
+
+
+def test_the_matrix_shows_the_mean_of_the_stored_stances(datasette):
+    """The heatmap reads the summary tables; its numbers are those of the stances themselves."""
+    raw = """
+        select o.name as outlet, ac.name as actor, round(avg(s.score), 3) as mean_score, count(*) as articles
+        from stances s join articles a on a.id = s.article_id join outlets o on o.id = a.outlet_id
+        join actors ac on ac.id = s.actor_id
+        where a.duplicate_of is null and s.label is not null group by 1, 2 order by 1, 2
+    """
+    expected = run(datasette, "/monitor.json", {"sql": raw, "_shape": "array"}).json()
+    sql = with_filters(DESK["charts"]["outlet-actor-matrix"]["query"], {})[0]
+    shown = sorted(run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json(), key=lambda r: (r["outlet"], r["actor"]))
+    assert shown == expected and len(shown) > 5
