@@ -10,6 +10,7 @@ import re
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STANCE_FILE = PROJECT_ROOT / "stance.yml"
 DEFAULT_ACTORS_FILE = PROJECT_ROOT / "actors.yml"
 DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.yml"
 
@@ -43,6 +44,7 @@ class Actor:
     name: str
     kind: str
     aliases: tuple[str, ...]
+    metonyms: tuple[str, ...] = ()  # words that stand for the actor without naming it (Kremlin -> Russia)
 
 
 @dataclass(frozen=True)
@@ -145,12 +147,12 @@ def load_actors(path: str | Path) -> ActorsConfig:
     for index, entry in enumerate(entries):
         label = f"actors[{index}]"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{path}: {label}: expected a mapping with name, kind, aliases")
+            raise ConfigError(f"{path}: {label}: expected a mapping with name, kind, aliases (and metonyms)")
         if entry.get("name"):
             label += f" ({entry['name']})"
-        unknown = set(entry) - {"name", "kind", "aliases"}
+        unknown = set(entry) - {"name", "kind", "aliases", "metonyms"}
         if unknown:
-            raise ConfigError(f"{path}: {label}: unknown key '{sorted(unknown)[0]}'; allowed: name, kind, aliases")
+            raise ConfigError(f"{path}: {label}: unknown key '{sorted(unknown)[0]}'; allowed: name, kind, aliases, metonyms")
         if not isinstance(entry.get("name"), str) or not entry["name"].strip():
             raise ConfigError(f"{path}: {label}: missing 'name'")
         if entry.get("kind") not in ACTOR_KINDS:
@@ -159,7 +161,8 @@ def load_actors(path: str | Path) -> ActorsConfig:
             raise ConfigError(f"{path}: {label}: duplicate actor name; merge the two entries")
         names.add(entry["name"])
         aliases = _string_list(path, label, "aliases", entry.get("aliases"))
-        actors.append(Actor(entry["name"], entry["kind"], tuple(dict.fromkeys((entry["name"],) + aliases))))
+        metonyms = _string_list(path, label, "metonyms", entry.get("metonyms"))
+        actors.append(Actor(entry["name"], entry["kind"], tuple(dict.fromkeys((entry["name"],) + aliases)), metonyms))
     keywords = _string_list(path, "topic_keywords", "topic_keywords", data.get("topic_keywords"))
     if not keywords:
         raise ConfigError(f"{path}: 'topic_keywords' is empty; list the terms that make an article relevant (CSTO, ОДКБ, ...)")
@@ -170,3 +173,46 @@ def outlet_for(url: str, outlets: list[Outlet]) -> Outlet | None:
     """The outlet whose home URL is the longest prefix of `url`."""
     owners = [o for o in outlets if o.owns(url)]
     return max(owners, key=lambda o: len(o.url)) if owners else None
+
+
+STANCE_BACKENDS = {
+    "default": {"name", "backend", "model", "languages"},
+    "classifier": {"name", "backend", "model", "languages", "labels", "input", "max_length"},
+    "zero-shot": {"name", "backend", "model", "languages", "templates", "entailment_label", "max_length"},
+}
+
+
+def load_stance_models(path: str | Path) -> list[dict]:
+    """The stance models of a stance.yml file, in order of preference, validated (one-line
+    errors naming the entry and the fix). Each is a mapping for `stance.registry.build_backend`."""
+    data = read_yaml(path)
+    unknown = set(data) - {"models"}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; the only key is 'models'")
+    entries = data.get("models")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: 'models' must be a non-empty list of stance models; see the README for the format")
+    models = []
+    for index, entry in enumerate(entries):
+        label = f"models[{index}]" + (f" ({entry.get('name')})" if isinstance(entry, dict) and entry.get("name") else "")
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{path}: {label}: expected a mapping with backend, languages and model")
+        backend = entry.get("backend", "default")
+        if backend not in STANCE_BACKENDS:
+            raise ConfigError(f"{path}: {label}: unknown backend '{backend}'; use one of {', '.join(STANCE_BACKENDS)}")
+        unknown = set(entry) - STANCE_BACKENDS[backend]
+        if unknown:
+            raise ConfigError(f"{path}: {label}: unknown key '{sorted(unknown)[0]}' for backend {backend}; "
+                              f"allowed: {', '.join(sorted(STANCE_BACKENDS[backend]))}")
+        languages = _string_list(path, label, "languages", entry.get("languages"))
+        if not languages:
+            raise ConfigError(f"{path}: {label}: missing 'languages'; list the ISO 639-1 codes the model judges, e.g. [en]")
+        if backend != "default" and not (isinstance(entry.get("model"), str) and entry["model"].strip()):
+            raise ConfigError(f"{path}: {label}: missing 'model'; give a Hugging Face model name or a local folder")
+        for key in ("labels", "templates"):
+            if key in entry and not (isinstance(entry[key], dict) and all(isinstance(v, str) for v in entry[key].values())):
+                raise ConfigError(f"{path}: {label}: '{key}' must map names to strings; see the README")
+        if backend == "classifier" and "labels" not in entry:
+            raise ConfigError(f"{path}: {label}: missing 'labels'; map the model's labels to critical, neutral, supportive")
+        models.append({**entry, "backend": backend, "languages": list(languages)})
+    return models

@@ -8,7 +8,7 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # --- project files -------------------------------------------------------------------------
-from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_SOURCES_FILE  # noqa: E402
+from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_SOURCES_FILE, DEFAULT_STANCE_FILE  # noqa: E402
 
 DB_PATH = "data/monitor.db"  # the SQLite database the pipelines write
 SOURCES_FILE = str(DEFAULT_SOURCES_FILE)  # outlets to crawl (the spider's `-a sources=...` overrides it)
@@ -46,7 +46,8 @@ CLEAN_MIN_TEXT_CHARS = 200  # shorter extracted text is not an article
 CLEAN_TEMPLATE_MIN_PAGES = 3  # a short line on this many pages of one outlet is its boilerplate
 LANGUAGE_MIN_CHARS = 40  # below this the language is "und"
 LANGUAGE_MIN_PROBABILITY = 0.7  # below this the language is "und"
-STANCE_MODEL_DIR = None  # None: the offline default in stance/models/minilm-newsmtsc
+STANCE_FILE = str(DEFAULT_STANCE_FILE)  # which stance model judges which language
+STANCE_MODEL_DIR = None  # folder of the `default` backend; None: stance/models/minilm-newsmtsc
 STANCE_BATCH_SIZE = 64
 STANCE_DEVICE = "cpu"
 DEDUPE_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingles that makes a copy

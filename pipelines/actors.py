@@ -32,13 +32,15 @@ class ActorFinder:
 
     def __init__(self, actors: tuple[Actor, ...]):
         self.actors = actors
-        self.matcher = TermMatcher({actor.name: actor.aliases for actor in actors}, respect_capitals=True)
+        self.matcher = TermMatcher(
+            {actor.name: (*actor.aliases, *actor.metonyms) for actor in actors}, respect_capitals=True, inflect=True
+        )
 
     def find(self, title: str | None, text: str, language: str = "en") -> dict[str, list[Mention]]:
         mentions: dict[str, list[Mention]] = {}
         for sentence in ([title] if title else []) + sentences(text, language):
             for match in self.matcher.finditer(sentence):
-                mentions.setdefault(match.key, []).append(Mention(sentence, match.start, match.end))
+                mentions.setdefault(match.key, []).append(Mention(sentence, match.start, match.end, match.key))
         return mentions
 
 

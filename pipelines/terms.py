@@ -7,11 +7,15 @@ Rules shared by relevance and actor detection:
   (US, EU, ЕС, РФ) matches only in capitals, so that the pronoun "us" is not the United States;
 - whitespace inside a term matches any run of whitespace;
 - a word ending in `*` matches any ending of that stem: "Организаци* Договора" finds
-  Организация, Организации, Организацию ... Договора (Russian cases change endings).
+  Организация, Организации, Организацию ... Договора (Russian cases change endings);
+- with `inflect` (actor aliases), a Russian or Ukrainian word also matches its inflected forms
+  (pipelines/morphology.py): "Путин" finds Путина, Путину, Путиным, Путине.
 """
 
-import re
 from dataclasses import dataclass
+import re
+
+from pipelines.morphology import inflected_forms
 
 
 @dataclass(frozen=True)
@@ -22,14 +26,17 @@ class TermMatch:
     end: int
 
 
-def word_pattern(word: str) -> str:
+def word_pattern(word: str, inflect: bool = False) -> str:
     if word.endswith("*") and len(word) > 1:
         return re.escape(word[:-1]) + r"\w*"
+    forms = inflected_forms(word) if inflect else ()
+    if len(forms) > 1:
+        return "(?:" + "|".join(re.escape(form) for form in sorted(forms, key=lambda f: (-len(f), f))) + ")"
     return re.escape(word)
 
 
-def term_pattern(term: str, respect_capitals: bool = False) -> str:
-    body = r"\s+".join(word_pattern(word) for word in term.split())
+def term_pattern(term: str, respect_capitals: bool = False, inflect: bool = False) -> str:
+    body = r"\s+".join(word_pattern(word, inflect) for word in term.split())
     if respect_capitals and term.isupper():
         return rf"(?<!\w){body}(?!\w)"
     return rf"(?<!\w)(?i:{body})(?!\w)"
@@ -38,14 +45,15 @@ def term_pattern(term: str, respect_capitals: bool = False) -> str:
 class TermMatcher:
     """One compiled regex for many terms; longer terms win where two overlap."""
 
-    def __init__(self, terms_by_key: dict[str, tuple[str, ...] | list[str]], respect_capitals: bool = False):
+    def __init__(self, terms_by_key: dict[str, tuple[str, ...] | list[str]], respect_capitals: bool = False,
+                 inflect: bool = False):
         self._key_of: dict[str, str] = {}
         alternatives = []
         pairs = [(term, key) for key, terms in terms_by_key.items() for term in terms]
         for number, (term, key) in enumerate(sorted(pairs, key=lambda p: -len(p[0]))):
             group = f"t{number}"
             self._key_of[group] = (key, term)
-            alternatives.append(f"(?P<{group}>{term_pattern(term, respect_capitals)})")
+            alternatives.append(f"(?P<{group}>{term_pattern(term, respect_capitals, inflect)})")
         self._regex = re.compile("|".join(alternatives)) if alternatives else None
 
     def finditer(self, text: str):

@@ -7,11 +7,13 @@ LABELS = ("critical", "neutral", "supportive")
 
 @dataclass(frozen=True)
 class Mention:
-    """One mention of an actor: the sentence it stands in and its character span there."""
+    """One mention of an actor: the sentence it stands in and its character span there, and
+    the actor's name where known (zero-shot hypotheses name the actor, not the inflected form)."""
 
     sentence: str
     start: int
     end: int
+    actor: str | None = None
 
     @property
     def surface(self) -> str:

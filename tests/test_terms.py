@@ -40,6 +40,31 @@ def test_lukashenko_and_odkb_in_russian(finder):
     assert set(mentions) == {"Lukashenko", "CSTO"}
 
 
+@pytest.mark.parametrize("text, actor, surface", [
+    ("Встреча с Токаевым прошла в Астане.", "Tokayev", "Токаевым"),
+    ("Письмо Пашиняну передали вчера.", "Pashinyan", "Пашиняну"),
+    ("Санкции против Российской Федерации продлили.", "Russia", "Российской Федерации"),
+    ("Делегация Соединённых Штатов не приехала.", "US", "Соединённых Штатов"),
+    ("Заяву Зеленського опублікували.", "Zelensky", "Зеленського"),
+    ("Візит Путіна до Мінська відклали.", "Putin", "Путіна"),
+    ("Уряд України відповів.", "Ukraine", "України"),
+    ("Putin’s envoy met Kazakhstan's minister.", "Putin", "Putin"),
+])
+def test_names_written_once_are_found_in_every_form(finder, text, actor, surface):
+    mentions = finder.find(None, text, "ru")
+    assert [m.surface for m in mentions[actor]] == [surface] and mentions[actor][0].actor == actor
+
+
+def test_metonyms_stand_for_their_actor_only_where_configured(tmp_path):
+    assert "Russia" in ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors).find(None, "В Кремле ответили отказом.", "ru")
+    path = tmp_path / "actors.yml"
+    path.write_text("topic_keywords: [CSTO]\nactors:\n  - name: Belarus\n    kind: country\n"
+                    "    aliases: [Belarus]\n    metonyms: [Minsk regime]\n")
+    configured = ActorFinder(load_actors(path).actors)
+    assert "Belarus" in configured.find(None, "The Minsk regime jailed another reporter.")
+    assert "Belarus" not in ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors).find(None, "The regime jailed a reporter.")
+
+
 def test_each_mention_keeps_its_own_sentence_and_span(finder):
     mentions = finder.find("Putin meets Tokayev", "Tokayev praised the deal. Later, Putin left Astana.")
     assert [m.sentence for m in mentions["Tokayev"]] == ["Putin meets Tokayev", "Tokayev praised the deal."]
