@@ -10,7 +10,7 @@ import tempfile
 
 import click
 
-from crawler.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, ConfigError
+from crawler.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, ConfigError, load_stance_models
 
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 DEFAULT_DB = "data/monitor.db"
@@ -91,10 +91,9 @@ def serve(db, host, port):
     """Serve DB as the Datasette dashboard with the project's metadata and canned queries."""
     require_database(db)
     click.echo(f"Dashboard: http://{host}:{port}/-/dashboards/desk  (tables and SQL: http://{host}:{port}/; Ctrl+C to stop)")
-    try:
-        subprocess.run(datasette_command(db, host, port), check=False)
-    except KeyboardInterrupt:
-        pass
+    sys.stdout.flush()
+    command = datasette_command(db, host, port)
+    os.execv(command[0], command)  # this process becomes Datasette: a signal to stop it reaches the server
 
 
 @main.command()
@@ -214,17 +213,30 @@ def stance_train(data, out, epochs, device, seed):
 @stance.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model).")
-def stance_eval(file, model_dir):
+@click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Measure instead the model this stance.yml assigns to --language (any backend).")
+@click.option("--language", default="en", show_default=True, help="With --stance-file: the language whose model to measure.")
+def stance_eval(file, model_dir, stance_file, language):
     """Measure a model on FILE (NewsMTSC JSON lines); the last line printed is the JSON result."""
     from stance.model import load_model
     from stance.newsmtsc import read_newsmtsc
+    from stance.registry import build_backend
     from stance.training import evaluate
 
     try:
         mentions, labels = read_newsmtsc(file)
     except ValueError as error:
         fail(str(error))
-    model = load_model(model_dir)
+    if stance_file:
+        try:
+            spec = next((s for s in load_stance_models(stance_file) if language in s["languages"]), None)
+            if spec is None:
+                fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages", 4)
+            model = build_backend(spec, default_model_dir=model_dir)
+        except (ConfigError, ValueError, OSError) as error:
+            fail(str(error).splitlines()[0], 4)
+    else:
+        model = load_model(model_dir)
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
     click.echo(json.dumps(evaluate(model, mentions, labels)))
 

@@ -84,9 +84,10 @@ def free_port() -> int:
 def serving(db: Path):
     """`csto-monitor serve` on `db` at a free port; yields its base URL."""
     port = free_port()
+    log = Path(db).with_name(f"serve-{port}.log").open("w")  # a pipe nobody reads would fill and stall the server
     server = subprocess.Popen(
         [sys.executable, "-m", "crawler.cli", "serve", "--db", str(db), "--port", str(port)],
-        cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -102,6 +103,7 @@ def serving(db: Path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")

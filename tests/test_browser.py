@@ -50,7 +50,7 @@ class Visit:
 def open_dashboard(browser, served: str, **filters) -> Visit:
     visit = Visit(browser, f"{served}/-/dashboards/desk" + (f"?{urlencode(filters)}" if filters else ""))
     for panel in VEGA_PANELS:
-        visit.page.wait_for_selector(f"#chart-{panel} :is({MARKS})", timeout=15_000)
+        visit.page.wait_for_selector(f"#chart-{panel} :is({MARKS})", timeout=30_000)
     return visit
 
 
@@ -82,7 +82,7 @@ def test_filters_change_the_charts(browser, served):
 @pytest.mark.parametrize("name", sorted(name for name, query in CANNED.items() if "fragment" in query))
 def test_each_canned_query_opens_with_its_chart_drawn(browser, served, name):
     visit = Visit(browser, f"{served}/monitor/{name}?actor=&since=#{CANNED[name]['fragment']}")
-    visit.page.wait_for_selector(MARKS, timeout=15_000)
+    visit.page.wait_for_selector(MARKS, timeout=30_000)
     assert visit.page.locator(MARKS).count() >= 1
     assert visit.errors == []
 

