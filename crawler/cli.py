@@ -195,17 +195,24 @@ def stance():
 @stance.command("train")
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="NewsMTSC train.jsonl")
 @click.option("--out", default="stance/models/minilm-newsmtsc", show_default=True, help="Folder to write the model to.")
-@click.option("--epochs", default=30, show_default=True, type=int)
+@click.option("--fine-tune", is_flag=True, help="Train LoRA adapters on the encoder together with the head (slower, end to end).")
+@click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head, 4 with --fine-tune].")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
-def stance_train(data, out, epochs, device, seed):
-    """Train the stance head on NewsMTSC over the offline MiniLM encoder; write it to OUT."""
+def stance_train(data, out, fine_tune, epochs, device, seed):
+    """Train the stance model on NewsMTSC over the offline MiniLM encoder; write it to OUT."""
     from stance.newsmtsc import read_newsmtsc
-    from stance.training import train_head
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     mentions, labels = read_newsmtsc(data)
-    model = train_head(mentions, labels, epochs=epochs, device=device, seed=seed)
+    if fine_tune:
+        from stance.finetune import fine_tune as train
+
+        model = train(mentions, labels, epochs=epochs or 4, device=device, seed=seed)
+    else:
+        from stance.training import train_head
+
+        model = train_head(mentions, labels, epochs=epochs or 30, device=device, seed=seed)
     model.save(out)
     click.echo(f"model written to {out}: {json.dumps(model.config['training'])}")
 

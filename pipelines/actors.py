@@ -38,7 +38,9 @@ class ActorFinder:
 
     def find(self, title: str | None, text: str, language: str = "en") -> dict[str, list[Mention]]:
         mentions: dict[str, list[Mention]] = {}
-        for sentence in ([title] if title else []) + sentences(text, language):
+        # only paragraphs that may name an actor are split into sentences (splitting is slow)
+        candidates = "\n".join(p for p in text.split("\n") if self.matcher.might_match(p))
+        for sentence in ([title] if title else []) + sentences(candidates, language):
             for match in self.matcher.finditer(sentence):
                 mentions.setdefault(match.key, []).append(Mention(sentence, match.start, match.end, match.key))
         return mentions

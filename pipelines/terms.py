@@ -42,22 +42,48 @@ def term_pattern(term: str, respect_capitals: bool = False, inflect: bool = Fals
     return rf"(?<!\w)(?i:{body})(?!\w)"
 
 
+WORD = re.compile(r"\w+")
+
+
 class TermMatcher:
-    """One compiled regex for many terms; longer terms win where two overlap."""
+    """One compiled regex for many terms; longer terms win where two overlap.
+
+    A regex of hundreds of alternatives is slow to run over text that holds none of them, which
+    is most text; so the text's words are first looked up among the terms' first words (every
+    form of them) and the regex runs only where one is present."""
 
     def __init__(self, terms_by_key: dict[str, tuple[str, ...] | list[str]], respect_capitals: bool = False,
                  inflect: bool = False):
         self._key_of: dict[str, str] = {}
+        self._first_words: set[str] = set()
+        self._first_stems: set[str] = set()
         alternatives = []
         pairs = [(term, key) for key, terms in terms_by_key.items() for term in terms]
         for number, (term, key) in enumerate(sorted(pairs, key=lambda p: -len(p[0]))):
             group = f"t{number}"
             self._key_of[group] = (key, term)
             alternatives.append(f"(?P<{group}>{term_pattern(term, respect_capitals, inflect)})")
+            first = term.split()[0]
+            forms = inflected_forms(first) if inflect and not first.endswith("*") else {first.lower()}
+            for form in forms:
+                words = WORD.findall(form)
+                if not words:  # a term that starts with no word character: every text may hold it
+                    self._first_stems.add("")
+                elif first.endswith("*"):
+                    self._first_stems.add(words[0])
+                else:
+                    self._first_words.add(words[0])
         self._regex = re.compile("|".join(alternatives)) if alternatives else None
 
+    def might_match(self, text: str) -> bool:
+        """False when `text` certainly holds no term (no word of it begins one)."""
+        for word in WORD.findall(text.lower()):
+            if word in self._first_words or any(word.startswith(stem) for stem in self._first_stems):
+                return True
+        return False
+
     def finditer(self, text: str):
-        if not self._regex or not text:
+        if not self._regex or not text or not self.might_match(text):
             return
         for match in self._regex.finditer(text):
             key, term = self._key_of[match.lastgroup]

@@ -69,9 +69,13 @@ class MentionEncoder:
         return features
 
     def _encode_batch(self, mentions: list[Mention]) -> torch.Tensor:
+        """Features of each mention; a window that several mentions share (one sentence naming
+        two actors) goes through the encoder once."""
         windows = [window_around(m) for m in mentions]
+        texts = list(dict.fromkeys(w.sentence for w in windows))
+        row_of = {text: row for row, text in enumerate(texts)}
         batch = self.tokenizer(
-            [w.sentence for w in windows],
+            texts,
             padding=True,
             truncation=True,
             max_length=self.max_length,
@@ -82,9 +86,10 @@ class MentionEncoder:
         batch = {k: v.to(self.device) for k, v in batch.items()}
         hidden = self.model(**batch).last_hidden_state.float().cpu()
         attention = batch["attention_mask"].cpu().bool()
-        rows = [
-            self._pool(hidden[i], attention[i], offsets[i], windows[i]) for i in range(len(windows))
-        ]
+        rows = []
+        for window in windows:
+            row = row_of[window.sentence]
+            rows.append(self._pool(hidden[row], attention[row], offsets[row], window))
         return torch.stack(rows)
 
     @staticmethod

@@ -26,6 +26,7 @@ class StanceModel:
         self.labels = tuple(config.get("labels", LABELS))
         self.name = config.get("name", "stance")
         self.languages = tuple(config.get("languages", ("en",)))
+        self.adapter: dict | None = None  # LoRA adapter weights of a fine-tuned model (stance/finetune.py)
 
     @torch.inference_mode()
     def predict(self, mentions: list[Mention], batch_size: int = 64) -> list[MentionStance]:
@@ -45,6 +46,8 @@ class StanceModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         save_file({k: v.contiguous() for k, v in self.head.state_dict().items()}, directory / HEAD_FILE)
+        if self.adapter:
+            save_file({k: v.contiguous() for k, v in self.adapter.items()}, directory / self.config["adapter"]["file"])
         (directory / CONFIG_FILE).write_text(json.dumps(self.config, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -66,6 +69,10 @@ def load_model(directory: str | Path | None = None, device: str = "cpu") -> Stan
     encoder = MentionEncoder(
         encoder_location(config["encoder"]), max_length=config.get("max_length", 128), device=device
     )
+    if "adapter" in config:
+        from stance.finetune import load_adapters
+
+        load_adapters(encoder, config["adapter"], load_file(directory / config["adapter"]["file"]))
     head = StanceHead(config["input_dim"], config["hidden_dim"], len(config["labels"]))
     head.load_state_dict(load_file(directory / HEAD_FILE))
     return StanceModel(encoder, head, config)

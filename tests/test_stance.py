@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from stance import Mention, MentionStance, combine_mentions, load_model
 from stance.newsmtsc import read_newsmtsc
@@ -69,3 +70,24 @@ def test_stance_eval_command_prints_json_as_its_last_line(tmp_path):
     assert set(scores) == {"macro_f1", "accuracy", "f1", "n"}
     assert set(scores["f1"]) == {"critical", "neutral", "supportive"}
     assert scores["n"] >= 20 and 0 <= scores["macro_f1"] <= 1
+
+
+def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
+    """`stance train --fine-tune` on a slice of NewsMTSC: only small adapters are written beside
+    the head, and loading merges them into the packaged encoder, which then judges differently."""
+    lines = shared_file("data", "newsmtsc", "train.jsonl").read_text(encoding="utf-8").splitlines()[:40]
+    data = tmp_path / "slice.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "model"
+    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "1")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert {p.name for p in out.iterdir()} == {"config.json", "head.safetensors", "adapter.safetensors"}
+    assert (out / "adapter.safetensors").stat().st_size < 3_000_000
+    mentions, _ = read_newsmtsc(data)
+    plain, tuned = load_model(), load_model(out)
+    plain_probabilities = [j.probabilities for j in plain.predict(mentions[:8])]
+    tuned_probabilities = [j.probabilities for j in tuned.predict(mentions[:8])]
+    assert plain_probabilities != tuned_probabilities
+    tuned_query = tuned.encoder.model.encoder.layer[0].attention.self.query.weight
+    plain_query = plain.encoder.model.encoder.layer[0].attention.self.query.weight
+    assert not torch.equal(tuned_query, plain_query)  # the adapters were merged into the encoder
