@@ -78,15 +78,21 @@ def _string_list(path, entry: str, key: str, value) -> tuple[str, ...]:
     return tuple(v.strip() for v in value)
 
 
+def read_entries(path: str | Path, key: str, what: str) -> list:
+    """The list under the only top-level `key` of a YAML file."""
+    data = read_yaml(path)
+    unknown = set(data) - {key}
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; the only key is '{key}'")
+    entries = data.get(key)
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: '{key}' must be a non-empty list of {what}; see the README for the format")
+    return entries
+
+
 def load_sources(path: str | Path) -> list[Outlet]:
     """The outlets of a sources file, validated."""
-    data = read_yaml(path)
-    unknown = set(data) - {"outlets"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; the only key is 'outlets'")
-    entries = data.get("outlets")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: 'outlets' must be a non-empty list of outlets; see the README for the format")
+    entries = read_entries(path, "outlets", "outlets")
     outlets, names = [], set()
     for index, entry in enumerate(entries):
         label = f"outlets[{index}]"
@@ -185,13 +191,7 @@ STANCE_BACKENDS = {
 def load_stance_models(path: str | Path) -> list[dict]:
     """The stance models of a stance.yml file, in order of preference, validated (one-line
     errors naming the entry and the fix). Each is a mapping for `stance.registry.build_backend`."""
-    data = read_yaml(path)
-    unknown = set(data) - {"models"}
-    if unknown:
-        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; the only key is 'models'")
-    entries = data.get("models")
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: 'models' must be a non-empty list of stance models; see the README for the format")
+    entries = read_entries(path, "models", "stance models")
     models = []
     for index, entry in enumerate(entries):
         label = f"models[{index}]" + (f" ({entry.get('name')})" if isinstance(entry, dict) and entry.get("name") else "")

@@ -10,12 +10,12 @@ import logging
 import random
 
 import torch
-from torch import nn
 
 from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention
 from stance.model import PACKAGED_ENCODER, StanceModel, encoder_location
+from stance.training import balanced_loss, scores, validation_split
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +70,9 @@ def fine_tune(
     head = StanceHead(mention_encoder.dimension, hidden_dim, len(LABELS)).to(mention_encoder.device)
     targets = torch.tensor([LABELS.index(label) for label in labels])
 
-    order = list(range(len(mentions)))
-    random.shuffle(order)
-    n_validation = int(len(order) * validation_fraction)
-    validation, training = order[:n_validation], order[n_validation:]
-    counts = torch.bincount(targets[training], minlength=len(LABELS)).float()
-    loss_fn = nn.CrossEntropyLoss(weight=counts.sum() / (len(LABELS) * counts))
+    validation, training = validation_split(len(mentions), validation_fraction)
+    n_validation = len(validation)
+    loss_fn = balanced_loss(targets[training])
     adapters = [p for p in mention_encoder.model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
         [{"params": adapters, "lr": learning_rate}, {"params": head.parameters(), "lr": head_learning_rate}],
@@ -109,8 +106,6 @@ def fine_tune(
         with torch.inference_mode():
             features = mention_encoder.encode([mentions[i] for i in validation])
             predicted = head(features).argmax(-1).tolist()
-        from stance.training import scores
-
         f1 = scores([labels[i] for i in validation], [LABELS[i] for i in predicted])["macro_f1"]
         logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
         if f1 > best[0]:

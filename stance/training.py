@@ -31,6 +31,20 @@ def evaluate(model: StanceModel, mentions: list[Mention], gold: list[str]) -> di
     return scores(gold, predicted)
 
 
+def validation_split(count: int, fraction: float) -> tuple[list[int], list[int]]:
+    """Shuffled indexes 0..count-1 split into (held out, training)."""
+    order = list(range(count))
+    random.shuffle(order)
+    held_out = int(count * fraction)
+    return order[:held_out], order[held_out:]
+
+
+def balanced_loss(targets: torch.Tensor) -> nn.CrossEntropyLoss:
+    """Cross-entropy weighting each label by the inverse of its frequency among `targets`."""
+    counts = torch.bincount(targets, minlength=len(LABELS)).float()
+    return nn.CrossEntropyLoss(weight=counts.sum() / (len(LABELS) * counts))
+
+
 def train_head(
     mentions: list[Mention],
     labels: list[str],
@@ -55,14 +69,12 @@ def train_head(
     features = mention_encoder.encode(mentions)
     targets = torch.tensor([LABELS.index(label) for label in labels])
 
-    order = list(range(len(mentions)))
-    random.shuffle(order)
-    n_validation = int(len(order) * validation_fraction)
-    validation, training = torch.tensor(order[:n_validation]), torch.tensor(order[n_validation:])
+    held_out, kept = validation_split(len(mentions), validation_fraction)
+    validation, training = torch.tensor(held_out), torch.tensor(kept)
+    n_validation = len(held_out)
 
     head = StanceHead(features.shape[1], hidden_dim, len(LABELS))
-    counts = torch.bincount(targets[training], minlength=len(LABELS)).float()
-    loss_fn = nn.CrossEntropyLoss(weight=counts.sum() / (len(LABELS) * counts))
+    loss_fn = balanced_loss(targets[training])
     optimiser = torch.optim.AdamW(head.parameters(), lr=learning_rate, weight_decay=1e-2)
 
     best_f1, best_state, best_epoch = -1.0, None, 0
