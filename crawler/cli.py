@@ -196,7 +196,7 @@ def stance():
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="NewsMTSC train.jsonl")
 @click.option("--out", default="stance/models/minilm-newsmtsc", show_default=True, help="Folder to write the model to.")
 @click.option("--fine-tune", is_flag=True, help="Train LoRA adapters on the encoder together with the head (slower, end to end).")
-@click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head, 4 with --fine-tune].")
+@click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head, 3 with --fine-tune].")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
 def stance_train(data, out, fine_tune, epochs, device, seed):
@@ -208,7 +208,7 @@ def stance_train(data, out, fine_tune, epochs, device, seed):
     if fine_tune:
         from stance.finetune import fine_tune as train
 
-        model = train(mentions, labels, epochs=epochs or 4, device=device, seed=seed)
+        model = train(mentions, labels, epochs=epochs or 3, device=device, seed=seed)
     else:
         from stance.training import train_head
 

@@ -48,7 +48,7 @@ def fine_tune(
     labels: list[str],
     *,
     encoder: str = PACKAGED_ENCODER,
-    epochs: int = 4,
+    epochs: int = 3,
     rank: int = 8,
     alpha: int = 16,
     learning_rate: float = 5e-4,
