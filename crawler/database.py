@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from crawler.summaries import create_summary_tables
+from crawler.summaries import DAILY_VOLUME, create_summary_tables
 
 BUSY_TIMEOUT_MS = 10_000
 
@@ -134,6 +134,12 @@ def outlet_templates(db: sqlite_utils.Database) -> None:
 def dashboard_summaries(db: sqlite_utils.Database) -> None:
     """Daily summary tables the dashboard reads (crawler/summaries.py); filled by the next refresh."""
     create_summary_tables(db)
+
+
+@migrations()
+def dashboard_volume_view(db: sqlite_utils.Database) -> None:
+    """The daily_volume view the dashboard's volume panels read (crawler/summaries.py)."""
+    db.create_view("daily_volume", DAILY_VOLUME)
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

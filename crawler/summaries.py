@@ -4,6 +4,9 @@
 - `daily_stances`: per publication day, outlet, actor and language, over originals only, how
   many articles mention the actor, how many of them have a stance, the sum of their scores and
   the count of each label (a mean is `score_sum / scored`, so days add up exactly).
+- `weekly_stances`: daily_stances added up per week.
+- `daily_volume` (a view): daily_articles with actor '' beside daily_stances' article counts
+  with the actor's name, so one query counts all articles or those that mention an actor.
 
 They are refreshed when a crawl ends, for the days its articles fall on (and the days of the
 older copies an earlier-published original took over from). A run that died before refreshing
@@ -38,6 +41,15 @@ WEEKLY_STANCES = f"""
     select week, outlet_id, actor_id, language, {", ".join(f"sum({m}) as {m}" for m in MEASURES)}
     from daily_stances where {{weeks}}
     group by week, outlet_id, actor_id, language
+"""
+
+# Articles per day, outlet and language, either all of them (actor '') or those that mention one
+# actor (actor = its name): what the dashboard's volume panels count under the actor filter.
+DAILY_VOLUME = """
+    select day, week, outlet_id, language, '' as actor, articles from daily_articles
+    union all
+    select d.day, d.week, d.outlet_id, d.language, ac.name as actor, d.articles
+    from daily_stances d join actors ac on ac.id = d.actor_id
 """
 
 STANCE_COUNTS = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}

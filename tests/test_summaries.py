@@ -31,8 +31,8 @@ WEEKS_FROM_STANCES = """
 WEEKS_FROM_SUMMARY = "select week, actor_id, sum(scored), round(sum(score_sum), 6) from weekly_stances group by 1, 2 order by 1, 2"
 
 
-def rows(db, sql):
-    return [tuple(row) for row in db.execute(sql).fetchall()]
+def rows(db, sql, params=()):
+    return [tuple(row) for row in db.execute(sql, params).fetchall()]
 
 
 def assert_summaries_match(db):
@@ -87,6 +87,9 @@ def test_a_full_refresh_equals_the_figures_from_the_articles(db):
     assert_summaries_match(db)
     assert rows(db, "select distinct week from weekly_stances where week is not null order by 1") == [("2026-03-02",)]
     assert db.execute("select articles, scored from daily_stances where day is null").fetchone() == (1, 0)
+    volume = "select day, outlet_id, articles from daily_volume where actor = ? order by 1, 2"
+    assert rows(db, volume, [""]) == rows(db, "select day, outlet_id, articles from daily_articles order by 1, 2")
+    assert rows(db, volume, ["CSTO"]) == [("2026-03-02", 1, 1), ("2026-03-08", 2, 1)]
 
 
 def test_incremental_refreshes_keep_every_day_right(db):
