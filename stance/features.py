@@ -61,16 +61,17 @@ class MentionEncoder:
             return torch.zeros((0, self.dimension))
         order = sorted(range(len(mentions)), key=lambda i: len(mentions[i].sentence))
         chunks = [
-            self._encode_batch([mentions[i] for i in order[start : start + batch_size]])
+            self.encode_batch([mentions[i] for i in order[start : start + batch_size]])
             for start in range(0, len(order), batch_size)
         ]
         features = torch.empty((len(mentions), self.dimension))
         features[torch.tensor(order)] = torch.cat(chunks)
         return features
 
-    def _encode_batch(self, mentions: list[Mention]) -> torch.Tensor:
-        """Features of each mention; a window that several mentions share (one sentence naming
-        two actors) goes through the encoder once."""
+    def encode_batch(self, mentions: list[Mention]) -> torch.Tensor:
+        """Features of one batch, with gradients unless called in inference mode (fine-tuning
+        calls it directly); a window that several mentions share (one sentence naming two
+        actors) goes through the encoder once."""
         windows = [window_around(m) for m in mentions]
         texts = list(dict.fromkeys(w.sentence for w in windows))
         row_of = {text: row for row, text in enumerate(texts)}

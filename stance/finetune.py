@@ -90,17 +90,17 @@ def fine_tune(
     for epoch in range(1, epochs + 1):
         mention_encoder.model.train()
         head.train()
-        batches = length_batches(mentions, training, batch_size)
-        for step, index in enumerate(batches, 1):
-            start = (step - 1) * batch_size
+        done = 0
+        for step, index in enumerate(length_batches(mentions, training, batch_size), 1):
+            done += len(index)
             optimiser.zero_grad()
-            features = mention_encoder._encode_batch([mentions[i] for i in index])
+            features = mention_encoder.encode_batch([mentions[i] for i in index])
             loss = loss_fn(head(features), targets[index])
             loss.backward()
             optimiser.step()
             schedule.step()
             if step % 50 == 0:
-                logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, start + len(index), len(training), loss.item())
+                logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, done, len(training), loss.item())
         mention_encoder.model.eval()
         head.eval()
         with torch.inference_mode():
