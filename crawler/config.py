@@ -182,7 +182,7 @@ def outlet_for(url: str, outlets: list[Outlet]) -> Outlet | None:
 
 
 STANCE_BACKENDS = {
-    "default": {"name", "backend", "model", "languages"},
+    "default": {"name", "backend", "model", "languages", "runtime"},
     "classifier": {"name", "backend", "model", "languages", "labels", "input", "max_length"},
     "zero-shot": {"name", "backend", "model", "languages", "templates", "entailment_label", "max_length"},
 }
@@ -212,6 +212,8 @@ def load_stance_models(path: str | Path) -> list[dict]:
         for key in ("labels", "templates"):
             if key in entry and not (isinstance(entry[key], dict) and all(isinstance(v, str) for v in entry[key].values())):
                 raise ConfigError(f"{path}: {label}: '{key}' must map names to strings; see the README")
+        if entry.get("runtime", "torch") not in ("torch", "onnx-int8"):
+            raise ConfigError(f"{path}: {label}: unknown runtime '{entry['runtime']}'; use torch or onnx-int8")
         if backend == "classifier" and "labels" not in entry:
             raise ConfigError(f"{path}: {label}: missing 'labels'; map the model's labels to critical, neutral, supportive")
         models.append({**entry, "backend": backend, "languages": list(languages)})

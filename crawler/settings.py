@@ -50,6 +50,7 @@ STANCE_FILE = str(DEFAULT_STANCE_FILE)  # which stance model judges which langua
 STANCE_MODEL_DIR = None  # folder of the `default` backend; None: stance/models/minilm-newsmtsc
 STANCE_BATCH_SIZE = 64
 STANCE_DEVICE = "cpu"
+STANCE_WORKERS = 0  # articles judged at once, in threads; 0: one per CPU core (1 on a GPU)
 DEDUPE_THRESHOLD = 0.5  # estimated Jaccard similarity of 5-word shingles that makes a copy
 
 LOG_LEVEL = "INFO"

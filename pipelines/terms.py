@@ -75,19 +75,36 @@ class TermMatcher:
                     self._first_words.add(words[0])
         self._regex = re.compile("|".join(alternatives)) if alternatives else None
 
+    def _begins_term(self, word: str) -> bool:
+        """Whether a word of the text (lower case) may be the first word of a term."""
+        return word in self._first_words or any(word.startswith(stem) for stem in self._first_stems)
+
     def might_match(self, text: str) -> bool:
         """False when `text` certainly holds no term (no word of it begins one)."""
-        for word in WORD.findall(text.lower()):
-            if word in self._first_words or any(word.startswith(stem) for stem in self._first_stems):
-                return True
-        return False
+        return any(self._begins_term(word) for word in WORD.findall(text.lower()))
 
     def finditer(self, text: str):
-        if not self._regex or not text or not self.might_match(text):
+        """Matches from left to right, never overlapping. The regex is tried only where a word
+        that may begin a term starts, not at every character."""
+        if not self._regex or not text:
             return
-        for match in self._regex.finditer(text):
+        if "" in self._first_stems:
+            matches = self._regex.finditer(text)
+        else:
+            matches = self._matches_at_candidate_words(text)
+        for match in matches:
             key, term = self._key_of[match.lastgroup]
             yield TermMatch(key, term, match.start(), match.end())
+
+    def _matches_at_candidate_words(self, text: str):
+        end = 0
+        for word in WORD.finditer(text):
+            if word.start() < end or not self._begins_term(word.group().lower()):
+                continue
+            match = self._regex.match(text, word.start())
+            if match:
+                end = match.end()
+                yield match
 
     def keys_in(self, text: str) -> list[str]:
         """The distinct keys found in `text`, in order of first appearance."""

@@ -16,10 +16,11 @@ and expose what `StanceModel` does: `name`, `languages`, `predict(mentions, batc
 from pathlib import Path
 
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModelForSequenceClassification
 
 from stance.features import window_around
 from stance.labels import LABELS, Mention, MentionStance
+from stance.tokenizer import load_tokenizer
 
 DEFAULT_TEMPLATES = {
     "critical": "This text is critical of {actor}.",
@@ -37,7 +38,7 @@ class HuggingFaceStance:
         self.languages = tuple(languages)
         self.max_length = max_length
         self.device = torch.device(device)
-        self.tokenizer = AutoTokenizer.from_pretrained(self.path)
+        self.tokenizer = load_tokenizer(self.path)
         self.model = AutoModelForSequenceClassification.from_pretrained(self.path).to(self.device).eval()
 
     @torch.inference_mode()

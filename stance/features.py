@@ -11,9 +11,10 @@ supportive of another.
 from pathlib import Path
 
 import torch
-from transformers import AutoModel, AutoTokenizer
+from transformers import AutoModel
 
 from stance.labels import Mention
+from stance.tokenizer import load_tokenizer
 
 CONTEXT_TOKENS = 8
 WINDOW_CHARS = 400
@@ -45,7 +46,7 @@ class MentionEncoder:
         self.path = path
         self.max_length = max_length
         self.device = torch.device(device)
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.tokenizer = load_tokenizer(path)
         self.model = AutoModel.from_pretrained(path).to(self.device).eval()
 
     @property

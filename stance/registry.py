@@ -5,17 +5,30 @@ that covers a language is the one used. An article in a language no model covers
 stance: the pipeline stores its mentions with `model` = `none:LANG`.
 """
 
+import logging
 from pathlib import Path
 
 from stance.backends import SequenceClassifierStance, ZeroShotStance
 from stance.model import load_model
 
+logger = logging.getLogger(__name__)
 
-def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path | None = None):
-    """A loaded model for one entry of stance.yml (see crawler.config.load_stance_models)."""
+RUNTIMES = ("torch", "onnx-int8")
+
+
+def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path | None = None, threads: int = 1):
+    """A loaded model for one entry of stance.yml (see crawler.config.load_stance_models);
+    `threads`: CPU threads each call of the model may use."""
     backend, languages = spec.get("backend", "default"), spec["languages"]
     if backend == "default":
         model = load_model(spec.get("model") or default_model_dir, device=device)
+        if spec.get("runtime", "torch") == "onnx-int8":
+            if device == "cpu":
+                from stance.quantized import quantize_encoder
+
+                quantize_encoder(model.encoder, threads)
+            else:
+                logger.info("runtime onnx-int8 is for CPUs; %s runs the PyTorch encoder on %s", spec.get("name"), device)
         model.languages = tuple(languages)
         model.name = spec.get("name") or model.name
         return model
@@ -37,8 +50,8 @@ class StanceModels:
         self.models = models
 
     @classmethod
-    def from_specs(cls, specs: list[dict], device: str = "cpu", default_model_dir=None) -> "StanceModels":
-        return cls([build_backend(spec, device, default_model_dir) for spec in specs])
+    def from_specs(cls, specs: list[dict], device: str = "cpu", default_model_dir=None, threads: int = 1) -> "StanceModels":
+        return cls([build_backend(spec, device, default_model_dir, threads) for spec in specs])
 
     def for_language(self, language: str | None):
         """The model that judges `language`, or None when no model covers it."""

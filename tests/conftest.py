@@ -5,6 +5,7 @@ A crawl runs in a subprocess: Twisted's reactor cannot be restarted inside one p
 
 from contextlib import contextmanager
 import json
+import os
 from pathlib import Path
 import socket
 import subprocess
@@ -30,6 +31,20 @@ def csto_monitor(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
 
 def scrapy(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     return run_command([sys.executable, "-m", "scrapy", *args], timeout=timeout)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def stance_cache(tmp_path_factory):
+    """The int8 copy of the stance encoder (stance/quantized.py) is made once per test session in
+    a folder of its own, for the tests and every crawl they start, never in the user's cache."""
+    folder = tmp_path_factory.mktemp("csto-monitor-cache")
+    previous = os.environ.get("CSTO_MONITOR_CACHE")
+    os.environ["CSTO_MONITOR_CACHE"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CSTO_MONITOR_CACHE", None)
+    else:
+        os.environ["CSTO_MONITOR_CACHE"] = previous
 
 
 @pytest.fixture(scope="session")

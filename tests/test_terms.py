@@ -91,3 +91,15 @@ def test_inflected_full_name_of_the_csto_is_a_topic_keyword(topic, form):
 
 def test_topic_keywords_ignore_case(topic):
     assert topic.keys_in("The Csto secretariat replied.") and topic.keys_in("саммит одкб")
+
+
+@pytest.mark.parametrize("text", [
+    "The Collective Security Treaty Organization met; Russia's envoy and the U.S. delegation left the Kremlin.",
+    "Президент Российской Федерации Владимир Путин и Пашинян обсудили ОДКБ; Организации Договора о коллективной безопасности 30 лет.",
+    "Belorussian media, us, the US, Armenia-based analysts, (Kazakhstan), Tokayev’s aides and Lukashenko_2 handles.",
+])
+def test_scanning_only_candidate_words_finds_what_a_full_regex_scan_finds(finder, text):
+    matcher = finder.matcher
+    everywhere = [(m.start(), m.end(), m.lastgroup) for m in matcher._regex.finditer(text)]
+    found = [(m.start, m.end) for m in matcher.finditer(text)]
+    assert found == [(start, end) for start, end, _ in everywhere] and found

@@ -1,0 +1,54 @@
+"""The int8 ONNX Runtime encoder (`runtime: onnx-int8`) and parallel stance workers."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from crawler.config import ConfigError, load_stance_models
+from stance import Mention, load_model
+from stance.newsmtsc import read_newsmtsc
+from stance.registry import build_backend
+from stance.training import evaluate
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module")
+def models():
+    spec = {"name": "minilm-newsmtsc", "backend": "default", "languages": ["en"]}
+    return load_model(), build_backend({**spec, "runtime": "onnx-int8"})
+
+
+def test_int8_runtime_keeps_macro_f1_within_a_hundredth(models):
+    plain, quantized = models
+    assert type(quantized.encoder.model).__name__ == "OnnxInt8Encoder"
+    mentions, labels = read_newsmtsc(shared_file("data", "newsmtsc", "devtest_mt.jsonl"))
+    assert abs(evaluate(quantized, mentions, labels)["macro_f1"] - evaluate(plain, mentions, labels)["macro_f1"]) <= 0.01
+
+
+def test_int8_copy_is_made_once_and_reused(models, stance_cache):
+    copies = list((stance_cache / "onnx-int8").iterdir())
+    assert len(copies) == 1 and copies[0].suffix == ".onnx"  # no temporary file left beside it
+    made = copies[0].stat().st_mtime_ns
+    build_backend({"backend": "default", "languages": ["en"], "runtime": "onnx-int8"})
+    assert [p.stat().st_mtime_ns for p in (stance_cache / "onnx-int8").iterdir()] == [made]
+
+
+def test_parallel_workers_give_the_same_judgements_as_one(models):
+    _, quantized = models
+    def mention(sentence: str, name: str) -> Mention:
+        return Mention(sentence, sentence.index(name), sentence.index(name) + len(name))
+
+    articles = [[mention(f"Critics said Pashinyan had betrayed the voters of district {n}.", "Pashinyan"),
+                 mention(f"Tokayev was praised by {n} delegations for his calm leadership.", "Tokayev")]
+                for n in range(8)]
+    alone = [[j.label for j in quantized.predict(a)] for a in articles]
+    with ThreadPoolExecutor(2) as pool:  # the tokenizer is shared: calls must not collide
+        together = [[j.label for j in judged] for judged in pool.map(quantized.predict, articles * 3)]
+    assert together == alone * 3
+
+
+def test_unknown_runtime_is_one_line_naming_the_entry(tmp_path):
+    path = tmp_path / "stance.yml"
+    path.write_text("models:\n  - name: mine\n    languages: [en]\n    runtime: tensorrt\n")
+    with pytest.raises(ConfigError, match=r"models\[0\] \(mine\): unknown runtime 'tensorrt'; use torch or onnx-int8"):
+        load_stance_models(path)
