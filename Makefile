@@ -1,11 +1,11 @@
 # make demo: set up, crawl the bundled sample outlets, serve the dashboard on http://127.0.0.1:8001
-# make test: set up (venv, packages, Debian's chromium), run the whole test suite
+# make test: set up (venv, packages, Debian's chromium and redis-server), run the whole test suite
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test install chromium clean
+.PHONY: demo test install chromium redis clean
 
 install: $(INSTALLED)
 
@@ -24,7 +24,13 @@ chromium:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; }
 
-test: $(INSTALLED) chromium
+# The scale-out test starts its own redis-server (Debian's package) on a free port.
+redis:
+	@command -v redis-server >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends redis-server; }
+
+test: $(INSTALLED) chromium redis
 	$(BIN)/python -m pytest
 
 clean:

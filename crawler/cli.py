@@ -14,8 +14,10 @@ from crawler.config import DEFAULT_SOURCES_FILE, PROJECT_ROOT, ConfigError, load
 
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 DEFAULT_DB = "data/monitor.db"
+EXIT_FAILED = 2
+EXIT_LOCKED = 3
 EXIT_CONFIG_ERROR = 4
-EXIT_CODES = {"ok": 0, "partial": 1, "failed": 2}
+EXIT_CODES = {"ok": 0, "partial": 1, "failed": EXIT_FAILED}
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -37,17 +39,41 @@ def main():
 @click.option("--refresh", is_flag=True, help="Fetch again pages already fetched, ignoring stored ETags and dates.")
 @click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting, as `scrapy -s` does (repeatable).")
 @click.option("--log-level", default="INFO", show_default=True, type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def crawl(sources, db, actors, since, refresh, overrides, log_level):
+@click.option("--log-file", default=None, metavar="PATH",
+              help="Write the log there instead of the terminal (strftime fields such as %Y-%m-%d give a file per run); errors still reach stderr.")
+@click.option("--progress/--no-progress", default=None, help="A line of counts every 2 s on stderr. Default: on when stderr is a terminal.")
+@click.option("--quiet", "-q", is_flag=True, help="For cron: print nothing unless the run is not ok (then its summary and warnings) or fails.")
+@click.option("--redis-url", default=None, metavar="URL", help="Share the frontier with other crawl processes through Redis (scrapy-redis), e.g. redis://127.0.0.1:6379; see README, Scale-out.")
+@click.option("--redis-run", default=None, metavar="ID", help="With --redis-url: the name of the shared run (default: today's UTC date).")
+@click.option("--fetch-only", is_flag=True, help="With --redis-url: fetch and judge, and hand the articles to the writer process instead of writing DB.")
+def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, progress, quiet, redis_url, redis_run, fetch_only):
     """Crawl the outlets in SOURCES and store every relevant article in DB.
 
     Same as `scrapy crawl outlets -a sources=SOURCES -s DB_PATH=DB`. Ends with a summary:
-    pages fetched, new articles, duplicates, pages dropped as irrelevant, errors.
-    Exit code: 0 ok, 1 partial (some outlet could not be read), 2 failed, 4 configuration error.
+    pages fetched, new articles, duplicates, pages dropped as irrelevant, errors, and a line per
+    health warning.
+
+    Exit code: 0 ok, 1 partial (some outlet could not be read, or a health warning), 2 failed
+    (also: the database cannot be written), 3 locked (another crawl is writing DB), 4
+    configuration error.
     """
+    from crawler.lock import CrawlLocked
     from crawler.run import run_crawl, summary_line
     from crawler.spiders.outlets import parse_since
+    from crawler.storage import StorageError
 
-    settings = {"LOG_LEVEL": log_level}
+    settings = {"LOG_LEVEL": "ERROR" if quiet and not log_file else log_level}
+    if progress is None:
+        progress = sys.stderr.isatty() and not quiet
+    settings["PROGRESS_ENABLED"] = progress
+    if log_file:
+        settings["LOG_FILE"] = expand_log_path(log_file)
+    if fetch_only and not redis_url:
+        fail("--fetch-only needs --redis-url: the writer process reads the articles from Redis", EXIT_CONFIG_ERROR)
+    if redis_url:
+        from crawler.scale_out import default_run_id, redis_settings
+
+        settings.update(redis_settings(redis_url, redis_run or default_run_id(), fetch_only))
     for override in overrides:
         name, sep, value = override.partition("=")
         if not sep or not name:
@@ -61,8 +87,22 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level):
         run = run_crawl(sources, db, actors, since=since, refresh=refresh, **settings)
     except ConfigError as error:
         fail(str(error), EXIT_CONFIG_ERROR)
-    click.echo(summary_line(run))
-    sys.exit(EXIT_CODES.get(run.get("status"), 2))
+    except CrawlLocked as error:
+        fail(str(error), EXIT_LOCKED)
+    except StorageError as error:
+        fail(str(error), EXIT_FAILED)
+    if not (quiet and run.get("status") == "ok"):
+        click.echo(summary_line(run))
+    sys.exit(EXIT_CODES.get(run.get("status"), EXIT_FAILED))
+
+
+def expand_log_path(pattern: str) -> str:
+    """The log file for this run: strftime fields filled in with the local time; folders made."""
+    import time
+
+    path = Path(time.strftime(pattern))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return str(path)
 
 
 SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "5000",

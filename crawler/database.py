@@ -142,6 +142,19 @@ def dashboard_volume_view(db: sqlite_utils.Database) -> None:
     db.create_view("daily_volume", DAILY_VOLUME)
 
 
+@migrations()
+def run_health(db: sqlite_utils.Database) -> None:
+    """Each run's health warnings, and what each outlet yielded in each run (crawler/health.py)."""
+    db["crawl_runs"].add_column("warnings", str)
+    db["crawl_run_outlets"].create(
+        {"crawl_run_id": int, "outlet_id": int, "pages_fetched": int, "articles_new": int, "errors": int,
+         "discovery_failed": int},
+        pk=("crawl_run_id", "outlet_id"),
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id"), ("outlet_id", "outlets", "id")],
+    )
+    db["crawl_run_outlets"].create_index(["outlet_id", "crawl_run_id"])
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
     path = Path(path)
@@ -156,7 +169,8 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
 
 def last_read_starts(path: str | Path, outlet_names: list[str]) -> dict[str, str]:
     """For each outlet: when the last run that read it without a failed feed, sitemap or
-    section page started (UTC, ISO 8601). Outlets never read so are left out."""
+    section page, and without a page that failed for a reason that may pass (timeout, 5xx),
+    started (UTC, ISO 8601). Outlets never read so are left out."""
     if not Path(path).exists():
         return {}
     db = sqlite_utils.Database(path)
@@ -165,11 +179,11 @@ def last_read_starts(path: str | Path, outlet_names: list[str]) -> dict[str, str
             return {}
         starts = {}
         for name in outlet_names:
-            ok, failed = f'$."outlets/{name}/discovery_ok"', f'$."outlets/{name}/discovery_failed"'
+            ok, failed, transient = (f'$."outlets/{name}/{key}"' for key in ("discovery_ok", "discovery_failed", "transient_failures"))
             row = db.execute(
                 "select max(started) from crawl_runs where status in ('ok', 'partial') "
-                "and json_extract(stats, ?) > 0 and json_extract(stats, ?) is null",
-                [ok, failed],
+                "and json_extract(stats, ?) > 0 and json_extract(stats, ?) is null and json_extract(stats, ?) is null",
+                [ok, failed, transient],
             ).fetchone()
             if row and row[0]:
                 starts[name] = row[0]

@@ -69,12 +69,16 @@ class SkipFetchedPagesMiddleware:
 
 class ConditionalGetMiddleware:
     """For requests with meta["conditional"] (feeds, sitemaps): send the validators stored
-    from the last fetch, and store the new ones."""
+    from the last fetch, and store the new ones, but only when the run finishes, and not for a
+    feed or sitemap through which a request failed for a reason that may pass (timeout, 5xx): a
+    run killed half-way, or an article that failed that way, leaves the old validators, so the
+    next run reads the feed again instead of getting a 304 while articles it lists are unstored."""
 
     def __init__(self, db_path: str, stats):
         self.db_path = db_path
         self.stats = stats
         self.db = None
+        self.validators: dict[str, dict] = {}  # url -> its feed_state row, saved when the run ends
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -87,8 +91,15 @@ class ConditionalGetMiddleware:
         self.db = open_database(self.db_path)
         self.refresh = getattr(spider, "refresh", False)
 
-    def spider_closed(self, spider):
-        self.db.close()
+    def spider_closed(self, spider, reason):
+        try:
+            failed = getattr(spider, "feeds_with_failures", set())
+            keep = [row for url, row in self.validators.items() if url not in failed]
+            if reason == "finished" and keep:
+                with self.db.atomic():
+                    self.db["feed_state"].upsert_all(keep, pk="url")
+        finally:
+            self.db.close()
 
     def process_request(self, request, spider=None):
         if not request.meta.get("conditional") or self.refresh:
@@ -109,12 +120,10 @@ class ConditionalGetMiddleware:
             self.stats.inc_value("feeds/not_modified")
         elif response.status == 200:
             header = lambda name: (response.headers.get(name) or b"").decode("latin-1") or None  # noqa: E731
-            with self.db.atomic():
-                self.db["feed_state"].upsert(
-                    {"url": request.url, "etag": header(b"ETag"), "last_modified": header(b"Last-Modified"),
-                     "http_status": response.status, "checked_at": utc_now()},
-                    pk="url",
-                )
+            self.validators[request.url] = {
+                "url": request.url, "etag": header(b"ETag"), "last_modified": header(b"Last-Modified"),
+                "http_status": response.status, "checked_at": utc_now(),
+            }
         return response
 
 

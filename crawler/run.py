@@ -1,12 +1,17 @@
 """Run one crawl in this process and report what it did (used by `csto-monitor crawl` and `demo`)."""
 
+import json
+import logging
 import os
+import sys
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.project import get_project_settings
 
 from crawler.config import load_actors, load_sources
 from crawler.database import open_database
+from crawler.lock import database_lock
+from crawler.storage import StorageError, check_writable
 
 SUMMARY_FIELDS = ("pages_fetched", "articles_new", "duplicates", "dropped", "errors")
 
@@ -25,14 +30,25 @@ def run_crawl(
 ) -> dict:
     """Crawl every outlet in `sources` into `db_path`; return this run's crawl_runs row.
 
-    The configuration files are validated first, so a mistake is reported before anything runs.
+    The configuration files are validated first, so a mistake is reported before anything runs
+    (ConfigError); then the database's lock is taken (CrawlLocked when another crawl holds it)
+    and the database is checked to be writable (StorageError, also raised when it stops being
+    writable during the crawl).
     """
     settings = project_settings(DB_PATH=str(db_path), SOURCES_FILE=str(sources), ACTORS_FILE=actors, **settings_overrides)
     load_sources(sources)
     load_actors(settings.get("ACTORS_FILE"))
-    process = CrawlerProcess(settings)
-    process.crawl("outlets", sources=str(sources), since=since, refresh=refresh)
-    process.start()
+    if settings.get("SCRAPE_ROLE") == "fetcher":  # writes no database: no lock, nothing to check
+        crawler = crawl_once(settings, sources, since, refresh)
+        stats = crawler.stats.get_stats()
+        return {"id": None, "status": "ok" if stats.get("finish_reason") == "finished" else "failed",
+                "pages_fetched": stats.get("response_received_count", 0),
+                "articles_new": stats.get("articles/pushed", 0), "errors": stats.get("errors/count", 0)}
+    with database_lock(db_path):
+        check_writable(db_path)
+        crawler = crawl_once(settings, sources, since, refresh)
+    if crawler.stats.get_value("storage/error"):
+        raise StorageError(crawler.stats.get_value("storage/error"))
     db = open_database(db_path)
     try:
         rows = list(db.query("select * from crawl_runs order by id desc limit 1"))
@@ -41,6 +57,27 @@ def run_crawl(
         db.close()
 
 
+def crawl_once(settings, sources: str, since: str | None, refresh: bool):
+    """Run the outlets spider to its end in this process; return its crawler (stats)."""
+    process = CrawlerProcess(settings)  # sets up logging: to LOG_FILE when there is one
+    if settings.get("LOG_FILE"):
+        echo_errors_to_stderr()
+    crawler = process.create_crawler("outlets")
+    process.crawl(crawler, sources=str(sources), since=since, refresh=refresh)
+    process.start()
+    return crawler
+
+
+def echo_errors_to_stderr() -> None:
+    """With the log in a file, errors still reach the terminal (or cron's mail)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.ERROR)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
 def summary_line(run: dict) -> str:
+    """The run in one line, then one line per health warning."""
     counts = ", ".join(f"{field.replace('_', ' ')}: {run.get(field) or 0}" for field in SUMMARY_FIELDS)
-    return f"crawl run {run.get('id')} {run.get('status')}: {counts}"
+    warnings = json.loads(run.get("warnings") or "[]")
+    return "\n".join([f"crawl run {run.get('id')} {run.get('status')}: {counts}", *(f"warning: {w}" for w in warnings)])

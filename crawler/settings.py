@@ -44,6 +44,7 @@ ITEM_PIPELINES = {
 
 CLEAN_MIN_TEXT_CHARS = 200  # shorter extracted text is not an article
 CLEAN_TEMPLATE_MIN_PAGES = 3  # a short line on this many pages of one outlet is its boilerplate
+CLEAN_TEMPLATES_IN_DB = True  # keep learned boilerplate lines in outlet_templates (off for fetch-only)
 LANGUAGE_MIN_CHARS = 40  # below this the language is "und"
 LANGUAGE_MIN_PROBABILITY = 0.7  # below this the language is "und"
 STANCE_FILE = str(DEFAULT_STANCE_FILE)  # which stance model judges which language
@@ -74,3 +75,14 @@ RETRY_AFTER_MAX = 60.0  # never wait longer than this before a retry
 CRAWL_SINCE = None  # YYYY-MM-DD: skip feed/sitemap entries dated earlier (default: last ok run)
 CRAWL_REFRESH = False  # True: fetch again pages whose outcome is known, ignore ETags and dates
 LOG_FORMATTER = "crawler.logformatter.QuietDropLogFormatter"
+
+# --- nightly operations ----------------------------------------------------------------------
+DB_MAX_SIZE_MB = 0  # stop (exit 2) rather than grow the database past this many MB; 0: no limit
+HEALTH_QUIET_RUNS = 3  # warn when an outlet that found new articles in its last N runs finds none
+HEALTH_MAX_ERROR_RATE = 0.2  # warn when more than this share of requests failed (run or outlet) ...
+HEALTH_MIN_ERRORS = 5  # ... and at least this many did
+PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
+PROGRESS_INTERVAL = 2.0  # seconds between progress lines
+EXTENSIONS = {"crawler.progress.Progress": 500, "crawler.scale_out.Writer": 510}
+# scale-out (crawler/scale_out.py): `csto-monitor crawl --redis-url URL [--fetch-only]` sets
+# REDIS_URL, REDIS_RUN, SCRAPE_ROLE and the scrapy-redis scheduler; off by default

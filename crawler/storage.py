@@ -36,3 +36,48 @@ def store_article(
         replace=True,
     )
     return article_id
+
+
+class StorageError(RuntimeError):
+    """The database cannot be written; the message is one line saying why and what to do."""
+
+
+def storage_problem(db_path, error: Exception, before_crawl: bool = False) -> str:
+    """One line for a failed write: what went wrong and how to fix it."""
+    text = str(error)
+    if "full" in text:
+        fix = "free disk space (or raise DB_MAX_SIZE_MB) and run again"
+    elif "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text.lower():
+        fix = "make the file and its folder writable, or pass --db with another path"
+    else:
+        fix = "check the file (`sqlite3 DB 'pragma integrity_check'`) and the disk"
+    if before_crawl:
+        return f"cannot write {db_path}: {text}; {fix}. Nothing was crawled"
+    return (f"cannot write {db_path}: {text}; {fix}. The crawl stopped; articles not stored "
+            "are fetched again by the next run")
+
+
+def limit_size(db: sqlite_utils.Database, max_size_mb: float) -> None:
+    """Let the database grow to at most `max_size_mb` (0: no limit): past it a write fails as on
+    a full disk, which the store stage reports and stops on (setting DB_MAX_SIZE_MB)."""
+    if max_size_mb > 0:
+        page_size = db.execute("pragma page_size").fetchone()[0]
+        db.execute(f"pragma max_page_count = {max(1, int(max_size_mb * 1024 * 1024 // page_size))}")
+
+
+def check_writable(db_path) -> None:
+    """Raise StorageError (one line) unless the database can be opened, upgraded and written."""
+    import sqlite3
+
+    from crawler.database import open_database
+
+    try:
+        db = open_database(db_path)
+        try:
+            db.execute("begin immediate")
+            db.execute("create table _write_check (x)")
+            db.execute("rollback")
+        finally:
+            db.close()
+    except (sqlite3.Error, OSError) as error:
+        raise StorageError(storage_problem(db_path, error, before_crawl=True)) from None

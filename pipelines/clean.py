@@ -133,9 +133,9 @@ class CleanPipeline:
     """Fills title, author, published and text from the page's HTML, removes the outlet's
     learned template lines, and drops pages with no article."""
 
-    def __init__(self, min_chars: int, db_path: str, template_min_pages: int, stats):
+    def __init__(self, min_chars: int, db_path: str | None, template_min_pages: int, stats):
         self.min_chars = min_chars
-        self.db_path = db_path
+        self.db_path = db_path  # None: templates are learned in memory only (a fetch-only process)
         self.templates = OutletTemplates(template_min_pages)
         self.stats = stats
 
@@ -144,16 +144,18 @@ class CleanPipeline:
         settings = crawler.settings
         return cls(
             settings.getint("CLEAN_MIN_TEXT_CHARS", 200),
-            settings.get("DB_PATH"),
+            settings.get("DB_PATH") if settings.getbool("CLEAN_TEMPLATES_IN_DB", True) else None,
             settings.getint("CLEAN_TEMPLATE_MIN_PAGES", 3),
             crawler.stats,
         )
 
     def open_spider(self, spider=None):
-        self.templates.load(self.db_path)
+        if self.db_path:
+            self.templates.load(self.db_path)
 
     def close_spider(self, spider=None):
-        self.templates.save(self.db_path)
+        if self.db_path:
+            self.templates.save(self.db_path)
 
     def process_item(self, item):
         extracted = extract_article(item.html, item.url)

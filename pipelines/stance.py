@@ -47,6 +47,9 @@ class StancePipeline:
         )
 
     def open_spider(self, spider=None):
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bars in a crawl's output
         if self.device == "cpu":
             torch.set_num_threads(self.threads_per_worker)
         self.models = StanceModels.from_specs(self.specs, device=self.device, default_model_dir=self.model_dir,

@@ -10,12 +10,16 @@ recorded too, so the next run does not fetch it again.
 
 import json
 import logging
+import sqlite3
 
 from scrapy import signals
+from scrapy.exceptions import DropItem
 
+from crawler import lock
 from crawler.config import load_actors
 from crawler.database import open_database, utc_now
-from crawler.storage import store_article
+from crawler.health import HealthRules, check_run
+from crawler.storage import limit_size, storage_problem, store_article
 from crawler.summaries import refresh_summaries
 
 logger = logging.getLogger(__name__)
@@ -34,7 +38,8 @@ def run_counts(stats: dict) -> dict:
 
 def run_status(reason: str, outlets: list, stats: dict) -> str:
     """ok; partial when some outlet could not be read at all (every feed, sitemap or section
-    page failed); failed when all outlets failed or the crawl did not finish."""
+    page failed); failed when all outlets failed or the crawl did not finish. (A health warning
+    makes an ok run partial too: see spider_closed.)"""
     dead = [
         o.name for o in outlets
         if stats.get(f"outlets/{o.name}/discovery_failed") and not stats.get(f"outlets/{o.name}/discovery_ok")
@@ -59,13 +64,20 @@ class StorePipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         pipeline = cls(settings.get("DB_PATH"), settings.get("ACTORS_FILE"), crawler)
+        pipeline.max_size_mb = settings.getfloat("DB_MAX_SIZE_MB", 0)
+        pipeline.health_rules = HealthRules.from_settings(settings)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
     def open_spider(self, spider=None):
+        # `csto-monitor crawl` holds the lock already; `scrapy crawl` takes it here
+        self.took_lock = lock.acquire(self.db_path)
         self.db = open_database(self.db_path)
+        limit_size(self.db, self.max_size_mb)
         with self.db.atomic():
+            # the lock is ours, so a run still marked running died without finishing (kill -9)
+            self.db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
             for outlet in self.crawler.spider.outlets:
                 self.outlet_ids[outlet.name] = self._upsert_by_name(
                     "outlets", {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language}
@@ -100,10 +112,33 @@ class StorePipeline:
 
     def item_dropped(self, item, response, exception, spider=None):
         """A page an earlier stage dropped: remember why, so it is not fetched again."""
-        with self.db.atomic():
-            self._record_pages(item, "dropped", str(exception))
+        if self.crawler.stats.get_value("storage/error"):
+            return
+        try:
+            with self.db.atomic():
+                self._record_pages(item, "dropped", str(exception))
+        except sqlite3.Error as error:
+            self.storage_failed(error)
+
+    def storage_failed(self, error: sqlite3.Error) -> None:
+        """The database cannot be written (disk full, read-only): stop the crawl. The failed
+        article's transaction was rolled back, so nothing is half-written; what was not stored
+        is fetched again next run."""
+        if not self.crawler.stats.get_value("storage/error"):
+            self.crawler.stats.set_value("storage/error", storage_problem(self.db_path, error))
+            logger.warning("crawl stopped: %s", self.crawler.stats.get_value("storage/error"))  # the command reports it
+            self.crawler.engine.close_spider(self.crawler.spider, "storage_failed")
 
     def process_item(self, item):
+        if self.crawler.stats.get_value("storage/error"):
+            raise DropItem("not stored: the database cannot be written")
+        try:
+            return self._store(item)
+        except sqlite3.Error as error:
+            self.storage_failed(error)
+            raise DropItem(f"not stored: {error}") from None
+
+    def _store(self, item):
         existing = self._article_id(item.url)
         if existing is not None:  # another URL of an article already stored
             self.stats.inc_value("articles/already_stored")
@@ -141,20 +176,38 @@ class StorePipeline:
             )
             self._record_pages(item, "duplicate" if item.duplicate_of_url else "stored", None, article_id)
         self.stats.inc_value("articles/new")
+        self.stats.inc_value(f"outlets/{item.outlet}/articles_new")
         logger.info("stored %s (%s, %d actors)", item.url, item.language, len(item.stances))
         return item
 
     def spider_closed(self, spider, reason):
-        """Finish this run's crawl_runs row once every page and item is done."""
+        """Finish this run's crawl_runs row once every page and item is done: counts, status,
+        per-outlet yields and health warnings; then refresh the dashboard's summaries."""
+        try:
+            if not self.crawler.stats.get_value("storage/error"):
+                self._finish_run(reason)
+        except sqlite3.Error as error:
+            self.storage_failed(error)
+        finally:
+            self.db.close()
+            if self.took_lock:
+                lock.release(self.db_path)
+
+    def _finish_run(self, reason: str) -> None:
         stats = self.stats.get_stats()
         counts = run_counts(stats)
         status = run_status(reason, self.crawler.spider.outlets, stats)
         with self.db.atomic():
+            warnings = check_run(self.db, self.run_id, self.crawler.spider.outlets, self.outlet_ids, stats, self.health_rules)
+            if warnings and status == "ok":
+                status = "partial"
             self.db["crawl_runs"].update(
                 self.run_id,
-                {"finished": utc_now(), "status": status, **counts, "stats": json.dumps(stats, default=str, sort_keys=True)},
+                {"finished": utc_now(), "status": status, **counts, "warnings": json.dumps(warnings, ensure_ascii=False),
+                 "stats": json.dumps(stats, default=str, sort_keys=True)},
             )
+        for warning in warnings:
+            logger.warning("health: %s", warning)
         days = refresh_summaries(self.db)
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
-        self.db.close()

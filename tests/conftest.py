@@ -6,6 +6,7 @@ A crawl runs in a subprocess: Twisted's reactor cannot be restarted inside one p
 from contextlib import contextmanager
 import json
 import os
+import sqlite3
 from pathlib import Path
 import socket
 import subprocess
@@ -126,3 +127,49 @@ def served(crawled):
     """`csto-monitor serve` on the crawled database; yields its base URL."""
     with serving(crawled["db"]) as base:
         yield base
+
+
+FAST = ("--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False")
+SLOW = ("--set", "DOWNLOAD_DELAY=0.7", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RANDOMIZE_DOWNLOAD_DELAY=False")
+
+
+def start_crawl(sources: Path, db: Path, *extra: str) -> subprocess.Popen:
+    log = db.with_name(f"{db.stem}-crawl.out").open("w")
+    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "crawl", "--sources", str(sources), "--db", str(db), *extra],
+                            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def stored_urls(db: Path) -> list[str]:
+    connection = sqlite3.connect(db)
+    try:
+        return [row[0] for row in connection.execute("select url from articles order by url")]
+    except sqlite3.OperationalError:  # tables not created yet
+        return []
+    finally:
+        connection.close()
+
+
+# operations tests crawl many times; they need every stage but the stance model (tested elsewhere)
+NO_STANCE = ("--set", "ITEM_PIPELINES=" + json.dumps({
+    "pipelines.clean.CleanPipeline": 100, "pipelines.relevance.RelevancePipeline": 200,
+    "pipelines.language.LanguagePipeline": 300, "pipelines.actors.ActorsPipeline": 400,
+    "pipelines.dedupe.DedupePipeline": 600, "pipelines.store.StorePipeline": 700}))
+
+
+@pytest.fixture(scope="session")
+def reference(crawled):
+    """The sample outlets' sources, and the articles an uninterrupted crawl of them stores: what
+    every interrupted, refused or shared run must end with."""
+    return {"sources": crawled["sources"], "urls": stored_urls(crawled["db"])}
+
+
+@pytest.fixture(scope="session")
+def default_model_on_devtest():
+    """The shipped model (PyTorch) and its scores on NewsMTSC devtest_mt, measured once."""
+    from stance import load_model
+    from stance.newsmtsc import read_newsmtsc
+    from stance.training import evaluate
+
+    mentions, labels = read_newsmtsc(shared_file("data", "newsmtsc", "devtest_mt.jsonl"))
+    model = load_model()
+    return {"model": model, "mentions": mentions, "labels": labels, "scores": evaluate(model, mentions, labels)}

@@ -61,6 +61,7 @@ class OutletsSpider(scrapy.Spider):
         self.refresh = truthy(refresh) if refresh is not None else False
         self.outlets: list[Outlet] = []
         self.since_by_outlet: dict[str, str] = {}
+        self.feeds_with_failures: set[str] = set()  # their validators are not saved (middlewares.py)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -92,18 +93,26 @@ class OutletsSpider(scrapy.Spider):
                 yield self._request(url, self.parse_section, outlet, discovery=True, section_page=1)
 
     def _request(self, url: str, callback, outlet: Outlet, **meta) -> scrapy.Request:
+        self.crawler.stats.inc_value(f"outlets/{outlet.name}/requests")
         return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta=meta)
 
-    def _discovery_request(self, url: str, callback, outlet: Outlet) -> scrapy.Request:
+    def _discovery_request(self, url: str, callback, outlet: Outlet, via: tuple = ()) -> scrapy.Request:
         """Feeds and sitemaps: re-read with conditional requests (a 304 reaches the callback);
         they may be as large as the sitemap protocol allows (DISCOVERY_MAXSIZE)."""
         return self._request(
-            url, callback, outlet, discovery=True, conditional=True, handle_httpstatus_list=[304],
+            url, callback, outlet, discovery=True, conditional=True, handle_httpstatus_list=[304], via=via,
             download_maxsize=self.crawler.settings.getint("DISCOVERY_MAXSIZE"),
         )
 
-    def _article_request(self, url: str, outlet: Outlet) -> scrapy.Request:
-        return self._request(normalise_url(url), self.parse_article, outlet, article=True)
+    def _article_request(self, url: str, outlet: Outlet, via: tuple = ()) -> scrapy.Request:
+        return self._request(normalise_url(url), self.parse_article, outlet, article=True, via=via)
+
+    @staticmethod
+    def via(response) -> tuple:
+        """The feeds and sitemaps that led to `response`, itself included: a request found
+        through them that fails for a reason that may pass (timeout, 5xx) keeps them from being
+        marked unchanged (see on_error)."""
+        return (*response.meta.get("via", ()), response.request.url)
 
     def _recent(self, day: str | None, outlet: Outlet) -> bool:
         since = self.since or self.since_by_outlet.get(outlet.name)
@@ -137,7 +146,7 @@ class OutletsSpider(scrapy.Spider):
             stamp = entry.get("published_parsed") or entry.get("updated_parsed")
             day = time.strftime("%Y-%m-%d", stamp) if stamp else None
             if self._recent(day, outlet):
-                yield self._article_request(response.urljoin(link), outlet)
+                yield self._article_request(response.urljoin(link), outlet, self.via(response))
             else:
                 self.crawler.stats.inc_value("discovery/older_than_since")
 
@@ -164,9 +173,9 @@ class OutletsSpider(scrapy.Spider):
             if not self._recent(day, outlet):
                 self.crawler.stats.inc_value("discovery/older_than_since")
             elif sitemap.type == "sitemapindex":
-                yield self._discovery_request(location, self.parse_sitemap, outlet)
+                yield self._discovery_request(location, self.parse_sitemap, outlet, self.via(response))
             else:
-                yield self._article_request(location, outlet)
+                yield self._article_request(location, outlet, self.via(response))
 
     def parse_section(self, response, outlet: Outlet):
         """A section or tag page: article links matching the outlet's `follow` patterns, then
@@ -184,9 +193,10 @@ class OutletsSpider(scrapy.Spider):
 
     # --- articles ----------------------------------------------------------------------------
     def parse_article(self, response, outlet: Outlet):
+        self.crawler.stats.inc_value(f"outlets/{outlet.name}/pages")
         content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
         if content_type not in HTML_TYPES or not isinstance(response, TextResponse):
-            self.record_error(response.url, f"not an HTML page ({content_type.decode(errors='replace')})")
+            self.record_error(response.url, f"not an HTML page ({content_type.decode(errors='replace')})", outlet=outlet)
             return
         html = decoded_html(response)
         page = scrapy.Selector(text=html)
@@ -215,16 +225,29 @@ class OutletsSpider(scrapy.Spider):
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
         outlet = request.cb_kwargs.get("outlet")
+        if response is None or response.status >= 500 or response.status == 429:
+            # may work next time: the feeds that listed it must not be answered with a 304 then,
+            # nor its date fall before the next run's cut-off (crawler.database.last_read_starts)
+            self.feeds_with_failures.update(request.meta.get("via", ()))
+            if outlet is not None:
+                self.crawler.stats.inc_value(f"outlets/{outlet.name}/transient_failures")
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as discovered
-        self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None)
+        self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None, outlet)
 
-    def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None) -> None:
-        """Log a problem once with its URL and count it in the run's errors; a failed feed,
-        sitemap or section page also counts against its outlet."""
-        self.logger.warning("skipped %s: %s", url, re.sub(r"\s+", " ", reason)[:200])
-        self.crawler.stats.inc_value("errors/count")
+    def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None, outlet: Outlet | None = None) -> None:
+        """Log a problem once with its URL and count it in the run's errors and its outlet's; a
+        failed feed, sitemap or section page also counts against the outlet's discovery."""
+        reason = re.sub(r"\s+", " ", reason)[:200]
+        self.logger.warning("skipped %s: %s", url, reason)
+        stats = self.crawler.stats
+        stats.inc_value("errors/count")
+        outlet = outlet or discovery_of
+        if outlet is not None:
+            stats.inc_value(f"outlets/{outlet.name}/errors")
         if discovery_of is not None:
-            self.crawler.stats.inc_value(f"outlets/{discovery_of.name}/discovery_failed")
+            stats.inc_value(f"outlets/{discovery_of.name}/discovery_failed")
+            if not stats.get_value(f"outlets/{discovery_of.name}/first_error"):
+                stats.set_value(f"outlets/{discovery_of.name}/first_error", f"{url}: {reason}")
 
 
 class NewsSitemap(Sitemap):

@@ -1,0 +1,76 @@
+"""Health checks when a run ends: what each outlet yielded, and the warnings a desk must see.
+
+Read from Scrapy's stats (the spider and the store stage count per outlet), stored per run and
+outlet in `crawl_run_outlets`, and compared with the outlet's earlier runs:
+
+- an outlet none of whose feeds, sitemaps or section pages could be read (with the first error);
+- an outlet that found new articles in each of its last HEALTH_QUIET_RUNS runs and none now;
+- an error rate above HEALTH_MAX_ERROR_RATE, for the run and per outlet, once at least
+  HEALTH_MIN_ERRORS requests failed (a handful of dead links is normal).
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HealthRules:
+    quiet_runs: int = 3
+    max_error_rate: float = 0.2
+    min_errors: int = 5
+
+    @classmethod
+    def from_settings(cls, settings) -> "HealthRules":
+        return cls(settings.getint("HEALTH_QUIET_RUNS", 3), settings.getfloat("HEALTH_MAX_ERROR_RATE", 0.2),
+                   settings.getint("HEALTH_MIN_ERRORS", 5))
+
+
+def outlet_counts(stats: dict, name: str) -> dict:
+    """This run's counters for one outlet."""
+    def count(key: str) -> int:
+        return int(stats.get(f"outlets/{name}/{key}", 0) or 0)
+
+    return {"requests": count("requests"), "pages_fetched": count("pages"), "articles_new": count("articles_new"),
+            "errors": count("errors"), "discovery_failed": count("discovery_failed"), "discovery_ok": count("discovery_ok")}
+
+
+def error_rate_warning(subject: str, errors: int, requests: int, rules: HealthRules) -> str | None:
+    rate = errors / max(requests, errors, 1)
+    if errors >= rules.min_errors and rate > rules.max_error_rate:
+        return (f"{subject}: {errors} of {max(requests, errors)} requests failed ({rate:.0%}, "
+                f"more than HEALTH_MAX_ERROR_RATE {rules.max_error_rate:.0%})")
+    return None
+
+
+def recent_yields(db, outlet_id: int, before_run: int, runs: int) -> list[int]:
+    """New articles of the outlet in its last `runs` finished runs before this one, newest first."""
+    return [row[0] for row in db.execute(
+        "select o.articles_new from crawl_run_outlets o join crawl_runs r on r.id = o.crawl_run_id "
+        "where o.outlet_id = ? and o.crawl_run_id < ? and r.status in ('ok', 'partial') "
+        "order by o.crawl_run_id desc limit ?", [outlet_id, before_run, runs])]
+
+
+def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict, rules: HealthRules) -> list[str]:
+    """Store this run's per-outlet counts and return its warnings, one line each."""
+    warnings = []
+    rows = []
+    for outlet in outlets:
+        counts = outlet_counts(stats, outlet.name)
+        rows.append({"crawl_run_id": run_id, "outlet_id": outlet_ids[outlet.name],
+                     **{key: counts[key] for key in ("pages_fetched", "articles_new", "errors", "discovery_failed")}})
+        if counts["discovery_failed"] and not counts["discovery_ok"]:
+            first = stats.get(f"outlets/{outlet.name}/first_error") or "no readable answer"
+            warnings.append(f"outlet {outlet.name}: no feed, sitemap or section page could be read ({first})")
+            continue
+        earlier = recent_yields(db, outlet_ids[outlet.name], run_id, rules.quiet_runs)
+        if counts["articles_new"] == 0 and len(earlier) == rules.quiet_runs and all(earlier):
+            warnings.append(f"outlet {outlet.name}: no new article, though each of its last {rules.quiet_runs} "
+                            "runs found some (a changed feed or site?)")
+        warning = error_rate_warning(f"outlet {outlet.name}", counts["errors"], counts["requests"], rules)
+        if warning:
+            warnings.append(warning)
+    warning = error_rate_warning("this run", int(stats.get("errors/count", 0) or 0),
+                                 int(stats.get("downloader/request_count", 0) or 0), rules)
+    if warning:
+        warnings.append(warning)
+    db["crawl_run_outlets"].insert_all(rows, pk=("crawl_run_id", "outlet_id"), replace=True)
+    return warnings
