@@ -49,7 +49,8 @@ def recent_yields(db, outlet_id: int, before_run: int, runs: int) -> list[int]:
         "order by o.crawl_run_id desc limit ?", [outlet_id, before_run, runs])]
 
 
-def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict, rules: HealthRules) -> list[str]:
+def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict, rules: HealthRules,
+              sources_file: str = "the sources file") -> list[str]:
     """Store this run's per-outlet counts and return its warnings, one line each."""
     warnings = []
     rows = []
@@ -59,7 +60,8 @@ def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict,
                      **{key: counts[key] for key in ("pages_fetched", "articles_new", "errors", "discovery_failed")}})
         if counts["discovery_failed"] and not counts["discovery_ok"]:
             first = stats.get(f"outlets/{outlet.name}/first_error") or "no readable answer"
-            warnings.append(f"outlet {outlet.name}: no feed, sitemap or section page could be read ({first})")
+            warnings.append(f"outlet {outlet.name}: no feed, sitemap or section page could be read ({first}); "
+                            f"check its URLs in {sources_file}, or whether the site is down")
             continue
         earlier = recent_yields(db, outlet_ids[outlet.name], run_id, rules.quiet_runs)
         if counts["articles_new"] == 0 and len(earlier) == rules.quiet_runs and all(earlier):

@@ -198,7 +198,9 @@ class StorePipeline:
         counts = run_counts(stats)
         status = run_status(reason, self.crawler.spider.outlets, stats)
         with self.db.atomic():
-            warnings = check_run(self.db, self.run_id, self.crawler.spider.outlets, self.outlet_ids, stats, self.health_rules)
+            spider = self.crawler.spider
+            warnings = check_run(self.db, self.run_id, spider.outlets, self.outlet_ids, stats, self.health_rules,
+                                 str(spider.sources))
             if warnings and status == "ok":
                 status = "partial"
             self.db["crawl_runs"].update(

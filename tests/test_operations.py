@@ -200,6 +200,6 @@ def test_an_unreachable_feed_is_a_partial_run_naming_the_outlet_and_url(referenc
     assert result.returncode == 1, result.stderr[-2000:]
     warnings = [line for line in result.stdout.splitlines() if line.startswith("warning:")]
     assert any(line.startswith(f"warning: outlet Gone Gazette: no feed, sitemap or section page could be read ({dead}: ")
-               for line in warnings), result.stdout
+               and line.endswith(f"; check its URLs in {sources}, or whether the site is down") for line in warnings), result.stdout
     row = open_database(tmp_path / "m.db").execute("select status, warnings from crawl_runs").fetchone()
     assert row[0] == "partial" and "Gone Gazette" in json.loads(row[1])[0]
