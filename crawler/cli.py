@@ -107,7 +107,7 @@ def expand_log_path(pattern: str) -> str:
 
 SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "5000",
                   "--setting", "default_page_size", "50")
-PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards")
+PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards", "datasette-atom")
 
 
 def require_database(db: str) -> None:

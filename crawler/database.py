@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from crawler import outlet_health
 from crawler.summaries import DAILY_VOLUME, create_summary_tables
 
 BUSY_TIMEOUT_MS = 10_000
@@ -153,6 +154,14 @@ def run_health(db: sqlite_utils.Database) -> None:
         foreign_keys=[("crawl_run_id", "crawl_runs", "id"), ("outlet_id", "outlets", "id")],
     )
     db["crawl_run_outlets"].create_index(["outlet_id", "crawl_run_id"])
+
+
+@migrations()
+def outlet_health_alerts(db: sqlite_utils.Database) -> None:
+    """Per run and outlet: volume against its 28-day baseline and extraction checks
+    (crawler/outlet_health.py); a run's notes (bursts) beside its warnings."""
+    outlet_health.create_table(db)
+    db["crawl_runs"].add_column("notes", str)
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

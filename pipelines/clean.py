@@ -163,6 +163,7 @@ class CleanPipeline:
             extracted.text = self.templates.remove_and_learn(item.outlet, extracted.text)
         if extracted is None or len(extracted.text) < self.min_chars:
             self.stats.inc_value("articles/dropped/no_text")
+            self.stats.inc_value(f"outlets/{item.outlet}/no_text")
             raise DropItem(f"no article text at {item.url}")
         item.title = extracted.title
         item.author = extracted.author

@@ -22,6 +22,7 @@ class RelevancePipeline:
         matched = self.matcher.keys_in(f"{item.title or ''}\n{item.text}")
         if not matched:
             self.stats.inc_value("articles/dropped/irrelevant")
+            self.stats.inc_value(f"outlets/{item.outlet}/irrelevant")
             raise DropItem(f"no topic keyword in {item.url}")
         item.matched_terms = matched
         return item

@@ -19,6 +19,7 @@ from crawler import lock
 from crawler.config import load_actors
 from crawler.database import open_database, utc_now
 from crawler.health import HealthRules, check_run
+from crawler.outlet_health import OutletHealthRules, alert_lines, assess_outlets
 from crawler.storage import limit_size, storage_problem, store_article
 from crawler.summaries import refresh_summaries
 
@@ -66,6 +67,8 @@ class StorePipeline:
         pipeline = cls(settings.get("DB_PATH"), settings.get("ACTORS_FILE"), crawler)
         pipeline.max_size_mb = settings.getfloat("DB_MAX_SIZE_MB", 0)
         pipeline.health_rules = HealthRules.from_settings(settings)
+        pipeline.outlet_health_rules = OutletHealthRules.from_settings(settings)
+        pipeline.outlet_health_day = settings.get("OUTLET_HEALTH_DAY")
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
@@ -84,7 +87,8 @@ class StorePipeline:
                 )
             for actor in load_actors(self.actors_file).actors:
                 self.actor_ids[actor.name] = self._upsert_by_name("actors", {"name": actor.name, "kind": actor.kind})
-            self.run_id = self.db["crawl_runs"].insert({"started": utc_now(), "status": "running"}).last_pk
+            self.started = utc_now()
+            self.run_id = self.db["crawl_runs"].insert({"started": self.started, "status": "running"}).last_pk
         self.stats.set_value("crawl_run/id", self.run_id)
 
     def _upsert_by_name(self, table: str, record: dict) -> int:
@@ -201,15 +205,22 @@ class StorePipeline:
             spider = self.crawler.spider
             warnings = check_run(self.db, self.run_id, spider.outlets, self.outlet_ids, stats, self.health_rules,
                                  str(spider.sources))
+            health = assess_outlets(self.db, self.run_id, self.started, spider.outlets, self.outlet_ids, stats,
+                                    self.outlet_health_rules, self.outlet_health_day)
+            alerts, notes = alert_lines(health)
+            warnings += alerts
             if warnings and status == "ok":
                 status = "partial"
             self.db["crawl_runs"].update(
                 self.run_id,
                 {"finished": utc_now(), "status": status, **counts, "warnings": json.dumps(warnings, ensure_ascii=False),
+                 "notes": json.dumps(notes, ensure_ascii=False),
                  "stats": json.dumps(stats, default=str, sort_keys=True)},
             )
         for warning in warnings:
             logger.warning("health: %s", warning)
+        for note in notes:
+            logger.info("health: %s", note)
         days = refresh_summaries(self.db)
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
