@@ -74,11 +74,7 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, p
         from crawler.scale_out import default_run_id, redis_settings
 
         settings.update(redis_settings(redis_url, redis_run or default_run_id(), fetch_only))
-    for override in overrides:
-        name, sep, value = override.partition("=")
-        if not sep or not name:
-            fail(f"--set {override!r}: expected NAME=VALUE, for example --set DOWNLOAD_DELAY=2", EXIT_CONFIG_ERROR)
-        settings[name] = value
+    settings.update(parse_overrides(overrides))
     try:
         since = parse_since(since)
     except ValueError as error:
@@ -94,6 +90,43 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, p
     if not (quiet and run.get("status") == "ok"):
         click.echo(summary_line(run))
     sys.exit(EXIT_CODES.get(run.get("status"), EXIT_FAILED))
+
+
+@main.command("check-outlets")
+@click.option("--sources", default=str(DEFAULT_SOURCES_FILE), show_default=True, help="YAML file listing the outlets to check.")
+@click.option("--actors", default=None, help="YAML file of actors (default: the project's actors.yml).")
+@click.option("--articles", default=1, show_default=True, type=click.IntRange(1, 20), help="Newest articles to fetch per outlet.")
+@click.option("--set", "overrides", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list instead of lines.")
+@click.option("--quiet", "-q", is_flag=True, help="For cron: print only the outlets that failed.")
+def check_outlets_command(sources, actors, articles, overrides, as_json, quiet):
+    """Smoke test before the nightly crawl: per outlet, fetch its newest article and report
+    whether feed discovery, extraction, language and actor detection still work. Stores nothing.
+
+    Exit code: 0 every outlet passed (warnings allowed), 1 some outlet failed, 4 configuration error.
+    """
+    from crawler.check_outlets import check_outlets, report
+
+    settings = {"LOG_LEVEL": "ERROR", "PROGRESS_ENABLED": False, **parse_overrides(overrides)}
+    try:
+        checks = check_outlets(sources, actors, articles, **settings)
+    except ConfigError as error:
+        fail(str(error), EXIT_CONFIG_ERROR)
+    output = report(checks, quiet=quiet, as_json=as_json)
+    if output:
+        click.echo(output)
+    sys.exit(1 if any(c.status == "FAIL" for c in checks) else 0)
+
+
+def parse_overrides(overrides) -> dict:
+    """--set NAME=VALUE options as settings; a malformed one is a configuration error (exit 4)."""
+    settings = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name:
+            fail(f"--set {override!r}: expected NAME=VALUE, for example --set DOWNLOAD_DELAY=2", EXIT_CONFIG_ERROR)
+        settings[name] = value
+    return settings
 
 
 def expand_log_path(pattern: str) -> str:

@@ -62,6 +62,8 @@ class OutletsSpider(scrapy.Spider):
         self.outlets: list[Outlet] = []
         self.since_by_outlet: dict[str, str] = {}
         self.feeds_with_failures: set[str] = set()  # their validators are not saved (middlewares.py)
+        self.check_queue: dict[str, list] = {}  # with CHECK_ARTICLES_PER_OUTLET: links not requested yet
+        self.check_under_way: dict[str, int] = {}  # ... and article requests not failed
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -104,6 +106,28 @@ class OutletsSpider(scrapy.Spider):
             download_maxsize=self.crawler.settings.getint("DISCOVERY_MAXSIZE"),
         )
 
+    def _article_requests(self, found: list[tuple[str, str | None]], outlet: Outlet, via: tuple = ()):
+        """Requests for the article links (URL, day) a feed, sitemap or section page listed; with
+        CHECK_ARTICLES_PER_OUTLET set (`csto-monitor check-outlets`), only the newest few."""
+        self.crawler.stats.inc_value(f"outlets/{outlet.name}/listed", len(found))
+        if self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
+            yield from self._check_requests(found, outlet, via)
+            return
+        for url, _ in found:
+            yield self._article_request(url, outlet, via)
+
+    def _check_requests(self, found: list[tuple[str, str | None]], outlet: Outlet, via: tuple = (), failed: int = 0):
+        """Check mode: keep the listed links newest first; request the newest until
+        CHECK_ARTICLES_PER_OUTLET are under way, the next one each time one cannot be fetched."""
+        queue = self.check_queue.setdefault(outlet.name, [])
+        queue.extend(found)
+        queue.sort(key=lambda link: link[1] or "", reverse=True)
+        self.check_under_way[outlet.name] = self.check_under_way.get(outlet.name, 0) - failed
+        while queue and self.check_under_way[outlet.name] < self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
+            url, _ = queue.pop(0)
+            self.check_under_way[outlet.name] += 1
+            yield self._article_request(url, outlet, via)
+
     def _article_request(self, url: str, outlet: Outlet, via: tuple = ()) -> scrapy.Request:
         return self._request(normalise_url(url), self.parse_article, outlet, article=True, via=via)
 
@@ -139,6 +163,7 @@ class OutletsSpider(scrapy.Spider):
             self.record_error(response.url, problem, outlet)
             return
         self.discovery_ok(outlet)
+        found = []
         for entry in feed.entries:
             link = entry.get("link")
             if not link:
@@ -146,9 +171,10 @@ class OutletsSpider(scrapy.Spider):
             stamp = entry.get("published_parsed") or entry.get("updated_parsed")
             day = time.strftime("%Y-%m-%d", stamp) if stamp else None
             if self._recent(day, outlet):
-                yield self._article_request(response.urljoin(link), outlet, self.via(response))
+                found.append((response.urljoin(link), day))
             else:
                 self.crawler.stats.inc_value("discovery/older_than_since")
+        yield from self._article_requests(found, outlet, self.via(response))
 
     def parse_sitemap(self, response, outlet: Outlet):
         """Sitemap indexes, sitemaps and Google News sitemaps, read by Scrapy's own streaming
@@ -167,6 +193,7 @@ class OutletsSpider(scrapy.Spider):
             self.record_error(response.url, f"not a readable sitemap (root element <{sitemap.type}>)", outlet)
             return
         self.discovery_ok(outlet)
+        found = []
         for entry in sitemap:
             location = response.urljoin(entry["loc"])
             day = entry.get("publication_date") or entry.get("lastmod")
@@ -175,16 +202,16 @@ class OutletsSpider(scrapy.Spider):
             elif sitemap.type == "sitemapindex":
                 yield self._discovery_request(location, self.parse_sitemap, outlet, self.via(response))
             else:
-                yield self._article_request(location, outlet, self.via(response))
+                found.append((location, day))
+        yield from self._article_requests(found, outlet, self.via(response))
 
     def parse_section(self, response, outlet: Outlet):
         """A section or tag page: article links matching the outlet's `follow` patterns, then
         the next page (rel="next"), at most SECTION_MAX_PAGES pages per start URL."""
         self.discovery_ok(outlet)
         articles = LinkExtractor(allow=outlet.follow or (r".",))
-        for link in articles.extract_links(response):
-            if outlet.owns(link.url):
-                yield self._article_request(link.url, outlet)
+        found = [(link.url, None) for link in articles.extract_links(response) if outlet.owns(link.url)]
+        yield from self._article_requests(found, outlet)
         page = response.meta.get("section_page", 1)
         if page >= self.crawler.settings.getint("SECTION_MAX_PAGES"):
             return
@@ -214,6 +241,9 @@ class OutletsSpider(scrapy.Spider):
     # --- problems ----------------------------------------------------------------------------
     def on_error(self, failure):
         request = failure.request
+        outlet = request.cb_kwargs.get("outlet")
+        if request.meta.get("article") and outlet is not None and self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
+            yield from self.check_next(failure, outlet)
         if failure.check(AlreadyFetched) or "Forbidden by robots.txt" in str(failure.value):
             self.crawler.stats.inc_value("requests/ignored")  # expected, not an error
             return
@@ -224,7 +254,6 @@ class OutletsSpider(scrapy.Spider):
             reason = f"larger than the size cap ({request.meta.get('download_maxsize') or self.crawler.settings.getint('DOWNLOAD_MAXSIZE')} bytes)"
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
-        outlet = request.cb_kwargs.get("outlet")
         if response is None or response.status >= 500 or response.status == 429:
             # may work next time: the feeds that listed it must not be answered with a 304 then,
             # nor its date fall before the next run's cut-off (crawler.database.last_read_starts)
@@ -233,6 +262,15 @@ class OutletsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"outlets/{outlet.name}/transient_failures")
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as discovered
         self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None, outlet)
+
+    def check_next(self, failure, outlet: Outlet):
+        """Check mode: note why the article could not be fetched, and request the next newest."""
+        if "Forbidden by robots.txt" not in str(failure.value):  # not meant to be fetched: no warning
+            response = getattr(failure.value, "response", None)
+            reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
+            key = f"check/{outlet.name}/failed"
+            self.crawler.stats.set_value(key, [*(self.crawler.stats.get_value(key) or []), (failure.request.url, reason[:200])])
+        yield from self._check_requests([], outlet, failed=1)
 
     def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None, outlet: Outlet | None = None) -> None:
         """Log a problem once with its URL and count it in the run's errors and its outlet's; a
