@@ -175,7 +175,7 @@ def serve(db, host, port):
 def publish(db, out):
     """Write to OUT what a deployment serves: a consistent copy of DB (monitor.db), its inspect
     file for immutable mode (counts.json), metadata.yml, the plugins with their versions
-    (requirements.txt) and the command that serves them (serve.sh)."""
+    (requirements.txt) and the project's own (plugins/), and the command that serves them (serve.sh)."""
     import shutil
     import sqlite3
     from importlib.metadata import version
@@ -195,14 +195,16 @@ def publish(db, out):
     partial.replace(target)
     subprocess.run([sys.executable, "-m", "datasette", "inspect", str(target), "--inspect-file", str(out / "counts.json")], check=True)
     shutil.copy(DATASETTE_DIR / "metadata.yml", out / "metadata.yml")
+    (out / "plugins").mkdir(exist_ok=True)
+    shutil.copy(Path(__file__).with_name("feeds.py"), out / "plugins" / "csto_monitor_feeds.py")  # empty Atom feeds
     (out / "requirements.txt").write_text("".join(f"{name}=={version(name)}\n" for name in PUBLISHED_PLUGINS))
     (out / "serve.sh").write_text(
         "#!/bin/sh\n# Serve the published CSTO Monitor database read-only (immutable mode).\n"
-        "exec datasette serve -i monitor.db --inspect-file counts.json --metadata metadata.yml "
+        "exec datasette serve -i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins "
         + " ".join(SERVE_SETTINGS) + ' "$@"\n'
     )
     (out / "serve.sh").chmod(0o755)
-    click.echo(f"published to {out}: monitor.db, counts.json, metadata.yml, requirements.txt, serve.sh")
+    click.echo(f"published to {out}: monitor.db, counts.json, metadata.yml, plugins/, requirements.txt, serve.sh")
 
 
 @main.command()

@@ -5,7 +5,7 @@ import urllib.request
 
 import sqlite_utils
 
-from tests.conftest import csto_monitor, scrapy
+from tests.conftest import PROJECT, csto_monitor, scrapy
 
 
 def test_demo_without_serving_writes_the_database_and_rebuilds_it_when_run_again(tmp_path):
@@ -62,12 +62,16 @@ def test_publish_writes_what_an_immutable_deployment_serves(crawled, tmp_path):
     out = tmp_path / "site"
     result = csto_monitor("publish", "--db", str(crawled["db"]), "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert {p.name for p in out.iterdir()} == {"monitor.db", "counts.json", "metadata.yml", "requirements.txt", "serve.sh"}
+    assert {p.name for p in out.iterdir()} == {"monitor.db", "counts.json", "metadata.yml", "plugins", "requirements.txt", "serve.sh"}
     counts = json.loads((out / "counts.json").read_text())
     assert counts["monitor"]["tables"]["articles"]["count"] == 23
     assert "datasette-dashboards==" in (out / "requirements.txt").read_text()
-    assert "-i monitor.db --inspect-file counts.json" in (out / "serve.sh").read_text()
-    datasette = Datasette(immutables=[str(out / "monitor.db")], inspect_data=counts,
+    assert "datasette-atom==" in (out / "requirements.txt").read_text()
+    assert "-i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins" in (out / "serve.sh").read_text()
+    assert (out / "plugins" / "csto_monitor_feeds.py").read_text() == (PROJECT / "crawler" / "feeds.py").read_text()
+    datasette = Datasette(immutables=[str(out / "monitor.db")], inspect_data=counts, plugins_dir=str(out / "plugins"),
                           metadata=yaml.safe_load((out / "metadata.yml").read_text()))
     response = asyncio.run(datasette.client.get("/monitor/stance_over_time.json?actor=Putin&since=&_shape=array"))
     assert response.status_code == 200 and response.json()
+    empty = asyncio.run(datasette.client.get("/monitor/alerts_outlet_health.atom"))  # nothing flagged yet
+    assert empty.status_code == 200 and "<feed" in empty.text

@@ -213,7 +213,7 @@ class OutletsSpider(scrapy.Spider):
         found = [(link.url, None) for link in articles.extract_links(response) if outlet.owns(link.url)]
         yield from self._article_requests(found, outlet)
         page = response.meta.get("section_page", 1)
-        if page >= self.crawler.settings.getint("SECTION_MAX_PAGES"):
+        if page >= self.crawler.settings.getint("SECTION_MAX_PAGES") or self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
             return
         for link in LinkExtractor(restrict_css=('a[rel~="next"]', 'link[rel~="next"]'), tags=("a", "link")).extract_links(response):
             yield self._request(link.url, self.parse_section, outlet, discovery=True, section_page=page + 1)
