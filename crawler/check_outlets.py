@@ -17,6 +17,7 @@ import tempfile
 from scrapy import signals
 
 from crawler.config import load_actors, load_sources
+from crawler.health import outlet_stat
 
 PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
@@ -82,7 +83,7 @@ def judge(outlet, stats: dict) -> OutletCheck:
     check = OutletCheck(outlet.name)
 
     def count(key: str) -> int:
-        return int(stats.get(f"outlets/{outlet.name}/{key}", 0) or 0)
+        return outlet_stat(stats, outlet.name, key)
 
     if not count("discovery_ok"):
         first = stats.get(f"outlets/{outlet.name}/first_error") or "no feed, sitemap or section page answered"

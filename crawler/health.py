@@ -24,10 +24,15 @@ class HealthRules:
                    settings.getint("HEALTH_MIN_ERRORS", 5))
 
 
+def outlet_stat(stats: dict, name: str, key: str) -> int:
+    """One of this run's per-outlet counters (`outlets/NAME/KEY` in Scrapy's stats), 0 when unset."""
+    return int(stats.get(f"outlets/{name}/{key}", 0) or 0)
+
+
 def outlet_counts(stats: dict, name: str) -> dict:
     """This run's counters for one outlet."""
     def count(key: str) -> int:
-        return int(stats.get(f"outlets/{name}/{key}", 0) or 0)
+        return outlet_stat(stats, name, key)
 
     return {"requests": count("requests"), "pages_fetched": count("pages"), "articles_new": count("articles_new"),
             "errors": count("errors"), "discovery_failed": count("discovery_failed"), "discovery_ok": count("discovery_ok")}

@@ -24,6 +24,8 @@ from datetime import date, datetime, timedelta
 import math
 import statistics
 
+from crawler.health import outlet_stat
+
 TABLE = "outlet_health"
 
 
@@ -94,8 +96,11 @@ def volume(db, outlet_id: int, day: str, rules: OutletHealthRules) -> dict:
     return {"articles": counts.get(day, 0), "baseline_days": days, "baseline_mean": round(baseline / days, 3) if days else None}
 
 
-def median_chars(db, where: str, params: list) -> int | None:
-    lengths = [row[0] for row in db.execute(f"select length(text) from articles where {where}", params)]
+def text_lengths(db, where: str, params: list) -> list[int]:
+    return [row[0] for row in db.execute(f"select length(text) from articles where {where}", params)]
+
+
+def median(lengths: list[int]) -> int | None:
     return int(statistics.median(lengths)) if lengths else None
 
 
@@ -105,11 +110,11 @@ def extraction(db, run_id: int, outlet_id: int, counts: dict, started: str, rule
     earlier = db.execute(
         f"select sum(pages), sum(kept) from {TABLE} h join crawl_runs r on r.id = h.crawl_run_id "
         "where h.outlet_id = ? and h.crawl_run_id < ? and r.started >= ?", [outlet_id, run_id, since]).fetchone()
+    new_texts = text_lengths(db, "outlet_id = ? and crawl_run_id = ?", [outlet_id, run_id])
     result = {
-        "pages": pages, "kept": kept, "no_text": no_text,
-        "median_chars": median_chars(db, "outlet_id = ? and crawl_run_id = ?", [outlet_id, run_id]),
-        "baseline_median_chars": median_chars(db, "outlet_id = ? and crawl_run_id < ? and crawled_at >= ?",
-                                              [outlet_id, run_id, since]),
+        "pages": pages, "kept": kept, "no_text": no_text, "median_chars": median(new_texts),
+        "baseline_median_chars": median(text_lengths(db, "outlet_id = ? and crawl_run_id < ? and crawled_at >= ?",
+                                                     [outlet_id, run_id, since])),
     }
     reasons = []
     if pages >= rules.min_pages:
@@ -118,10 +123,8 @@ def extraction(db, run_id: int, outlet_id: int, counts: dict, started: str, rule
         usual_pages, usual_kept = earlier if earlier and earlier[0] else (0, 0)
         if usual_pages >= rules.min_pages and usual_kept and kept / pages < 0.5 * usual_kept / usual_pages:
             reasons.append(f"{kept} of {pages} pages kept, usually {usual_kept / usual_pages:.0%}")
-    new_articles = db.execute("select count(*) from articles where outlet_id = ? and crawl_run_id = ?",
-                              [outlet_id, run_id]).fetchone()[0]
     now, usual = result["median_chars"], result["baseline_median_chars"]
-    if new_articles >= 3 and usual and now < 0.5 * usual:
+    if len(new_texts) >= 3 and usual and now < 0.5 * usual:
         reasons.append(f"texts much shorter (median {now} characters, usually {usual})")
     result["extraction_reasons"] = reasons
     return result
@@ -134,12 +137,8 @@ def assess_outlets(db, run_id: int, started: str, outlets, outlet_ids: dict[str,
     rows = []
     for outlet in outlets:
         outlet_id = outlet_ids[outlet.name]
-
-        def count(key: str) -> int:
-            return int(stats.get(f"outlets/{outlet.name}/{key}", 0) or 0)
-
-        pages = count("pages")
-        counts = {"pages": pages, "no_text": count("no_text"), "kept": pages - count("no_text") - count("irrelevant")}
+        pages, no_text, irrelevant = (outlet_stat(stats, outlet.name, key) for key in ("pages", "no_text", "irrelevant"))
+        counts = {"pages": pages, "no_text": no_text, "kept": pages - no_text - irrelevant}
         row = {"crawl_run_id": run_id, "outlet_id": outlet_id, "day": day, **volume(db, outlet_id, day, rules)}
         found = extraction(db, run_id, outlet_id, counts, started, rules)
         reasons = found.pop("extraction_reasons")
