@@ -164,6 +164,32 @@ def outlet_health_alerts(db: sqlite_utils.Database) -> None:
     db["crawl_runs"].add_column("notes", str)
 
 
+ARTICLE_ALERTS = """
+    with strongest as (
+      select s.article_id, ac.name as actor, s.label, s.score, json_extract(s.evidence, '$[0]') as evidence,
+        row_number() over (partition by s.article_id order by abs(coalesce(s.score, 0)) desc, ac.name) as rank
+      from stances s join actors ac on ac.id = s.actor_id
+    )
+    select a.id as article_id, a.crawled_at,
+      a.url as atom_id, coalesce(a.title, a.url) as atom_title, a.crawled_at as atom_updated, a.url as atom_link,
+      o.name as atom_author_name,
+      o.name || ' · published ' || coalesce(a.published, 'undated')
+        || coalesce(' · ' || st.actor || ': ' || coalesce(st.label, 'no stance') || coalesce(' (score ' || printf('%.2f', st.score) || ')', ''), '')
+        || coalesce(char(10) || st.evidence, '') as atom_content,
+      a.published, o.name as outlet, st.actor, st.label, st.score, st.evidence
+    from articles a
+    join outlets o on o.id = a.outlet_id
+    left join strongest st on st.article_id = a.id and st.rank = 1
+"""
+
+
+@migrations()
+def article_alerts_view(db: sqlite_utils.Database) -> None:
+    """One Atom-ready row per article with the actor it portrays most strongly: what the outlet
+    and full-text alert feeds (datasette/metadata.yml) select from."""
+    db.create_view("article_alerts", ARTICLE_ALERTS)
+
+
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
     path = Path(path)

@@ -22,7 +22,7 @@ def test_reopening_applies_no_migration_twice(tmp_path):
     db = open_database(path)
     names = [row[0] for row in db.execute("select name from _sqlite_migrations order by id")]
     assert names == ["initial_schema", "incremental_crawl_state", "outlet_templates", "dashboard_summaries",
-                     "dashboard_volume_view", "run_health", "outlet_health_alerts"]
+                     "dashboard_volume_view", "run_health", "outlet_health_alerts", "article_alerts_view"]
 
 
 def test_a_database_of_the_first_version_is_upgraded_in_place(tmp_path):
