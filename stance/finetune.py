@@ -65,13 +65,14 @@ def fine_tune(
     name: str = "minilm-newsmtsc",
     languages: tuple[str, ...] = ("en",),
     top_layers: int | None = None,
+    target_marker: str | None = None,
 ) -> StanceModel:
     """Train adapters and head together; a held-out slice of the data picks the best epoch."""
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
 
     torch.manual_seed(seed)
     random.seed(seed)
-    mention_encoder = MentionEncoder(encoder_location(encoder), device=device)
+    mention_encoder = MentionEncoder(encoder_location(encoder), device=device, target_marker=target_marker)
     depth = mention_encoder.model.config.num_hidden_layers
     layers = list(range(depth - top_layers, depth)) if top_layers and top_layers < depth else None
     add_adapters(mention_encoder, rank, alpha, LORA_TARGETS, layers)
@@ -132,6 +133,7 @@ def fine_tune(
         "input_dim": mention_encoder.dimension,
         "hidden_dim": hidden_dim,
         "max_length": mention_encoder.max_length,
+        **({"target_marker": target_marker} if target_marker else {}),
         "adapter": {"file": "adapter.safetensors", "rank": rank, "alpha": alpha, "targets": LORA_TARGETS,
                     **({"layers": layers} if layers else {})},
         "training": {

@@ -77,7 +77,8 @@ def load_model(directory: str | Path | None = None, device: str = "cpu") -> Stan
         )
     config = json.loads(config_path.read_text())
     encoder = MentionEncoder(
-        encoder_location(config["encoder"]), max_length=config.get("max_length", 128), device=device
+        encoder_location(config["encoder"]), max_length=config.get("max_length", 128), device=device,
+        target_marker=config.get("target_marker"),
     )
     if "adapter" in config:
         from stance.finetune import load_adapters

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from stance import Mention, MentionStance, combine_mentions, load_model
+from stance.features import mark_target
 from stance.newsmtsc import read_newsmtsc
 from tests.conftest import csto_monitor, shared_file
 
@@ -45,11 +46,35 @@ def model():
     return load_model()
 
 
+CONTRASTS = [  # (sentence with {a} and {b}, stance toward a, stance toward b): clear cases, written here
+    ("{a} was praised for his wisdom, while {b} was condemned as a reckless bully.", "supportive", "critical"),
+    ("{a} won applause for brokering the ceasefire, but {b} was blamed for wrecking it.", "supportive", "critical"),
+    ("Observers hailed {a} as a steady hand, whereas {b} was accused of lying about the casualties.",
+     "supportive", "critical"),
+    ("{a} deserves credit for the deal; {b} deserves scorn for sabotaging it.", "supportive", "critical"),
+    ("Critics denounced {a} for the crackdown, while {b} was commended for restraint.", "critical", "supportive"),
+    ("{a} is a corrupt autocrat, and {b} is an honest reformer.", "critical", "supportive"),
+    ("Voters admire {a} and despise {b}.", "supportive", "critical"),
+    ("{a} thanked the peacekeepers warmly, but analysts ridiculed {b} for his incompetence.", "supportive", "critical"),
+]
+
+
 def test_default_model_is_target_dependent(model):
-    sentence = "Tokayev was praised for his wisdom, while Putin was condemned as a reckless bully."
-    tokayev, putin = model.predict([Mention(sentence, 0, 7), Mention(sentence, 42, 47)])
-    assert tokayev.label == "supportive"
-    assert putin.label == "critical"
+    """One sentence, two actors, opposite stances: each actor in each position, with two pairs of
+    names, judged right at least three times in four (the model before the target marker and
+    rank 16 got 43 of 64, the shipped one 53)."""
+    mentions, gold = [], []
+    for template, stance_a, stance_b in CONTRASTS:
+        for first, second in [("Tokayev", "Putin"), ("Putin", "Tokayev"), ("Pashinyan", "Lukashenko"),
+                              ("Lukashenko", "Pashinyan")]:
+            sentence = template.format(a=first, b=second)
+            for name, stance in [(first, stance_a), (second, stance_b)]:
+                start = sentence.index(name)
+                mentions.append(Mention(sentence, start, start + len(name)))
+                gold.append(stance)
+    judged_labels = [j.label for j in model.predict(mentions)]
+    right = sum(label == expected for label, expected in zip(judged_labels, gold))
+    assert len(gold) == 64 and right >= 48, right
 
 
 def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on_devtest):
@@ -77,7 +102,8 @@ def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
     data = tmp_path / "slice.jsonl"
     data.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "model"
-    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "1")
+    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "1",
+                          "--rank", "4", "--target-marker", "@")
     assert result.returncode == 0, result.stderr[-2000:]
     assert {p.name for p in out.iterdir()} == {"config.json", "head.safetensors", "adapter.safetensors"}
     assert (out / "adapter.safetensors").stat().st_size < 3_000_000
@@ -89,3 +115,12 @@ def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
     tuned_query = tuned.encoder.model.encoder.layer[0].attention.self.query.weight
     plain_query = plain.encoder.model.encoder.layer[0].attention.self.query.weight
     assert not torch.equal(tuned_query, plain_query)  # the adapters were merged into the encoder
+    assert tuned.config["adapter"]["rank"] == 4 and tuned.encoder.target_marker == "@"
+
+
+def test_a_marked_target_keeps_its_span_and_the_rest_of_the_sentence():
+    sentence = "Tokayev praised Putin, who thanked him."
+    marked = mark_target(Mention(sentence, 16, 21), "@")
+    assert marked.sentence == "Tokayev praised @ Putin @, who thanked him."
+    assert marked.sentence[marked.start : marked.end] == "Putin"
+    assert mark_target(Mention(sentence, 0, 7), "@").sentence == "@ Tokayev @ praised Putin, who thanked him."
