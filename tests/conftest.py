@@ -57,15 +57,17 @@ def sample_outlets():
 @pytest.fixture(scope="session")
 def crawled(sample_outlets, tmp_path_factory):
     """Two crawls of the sample outlets into one database: first with `csto-monitor crawl`,
-    then again with `scrapy crawl outlets`. Returns what each saw."""
+    then again with `scrapy crawl outlets`, both without download delays (the sample outlets are
+    our own server; politeness is tested in test_spider.py and by the slow crawls of
+    test_operations.py). Returns what each saw."""
     folder = tmp_path_factory.mktemp("crawl")
     sources = sample_outlets.write_sources(folder / "sources.yml")
     db = folder / "monitor.db"
-    first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db))
+    first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), *FAST)
     assert first.returncode == 0, first.stderr[-3000:]
     requests_first = {o.name: list(o.requests) for o in sample_outlets.outlets}
     statuses_first = {o.name: list(o.statuses) for o in sample_outlets.outlets}
-    second = scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}")
+    second = scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}", *FAST)
     assert second.returncode == 0, second.stderr[-3000:]
     requests_second = {
         o.name: list(o.requests)[len(requests_first[o.name]) :] for o in sample_outlets.outlets
