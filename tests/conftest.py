@@ -175,4 +175,3 @@ def default_model_on_devtest():
     mentions, labels = read_newsmtsc(shared_file("data", "newsmtsc", "devtest_mt.jsonl"))
     model = load_model()
     return {"model": model, "mentions": mentions, "labels": labels, "scores": evaluate(model, mentions, labels)}
-
