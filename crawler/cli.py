@@ -331,7 +331,7 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, ra
         rank = rank or recipe["rank"]
         marker = recipe["target_marker"] if target_marker is None else target_marker
         model = train(mentions, labels, encoder=encoder, epochs=epochs or recipe["epochs"], device=device, seed=seed,
-                      name=name, languages=(language,), top_layers=top_layers, rank=rank, alpha=2 * rank,
+                      name=name, languages=(language,), top_layers=top_layers, rank=rank,
                       target_marker=None if marker in (None, "", "none") else marker)
     else:
         from stance.training import train_head

@@ -51,10 +51,11 @@ def fine_tune(
     mentions: list[Mention],
     labels: list[str],
     *,
+    epochs: int,
+    rank: int,
+    target_marker: str | None,
     encoder: str = PACKAGED_ENCODER,
-    epochs: int = 3,
-    rank: int = 8,
-    alpha: int = 16,
+    alpha: int | None = None,
     learning_rate: float = 5e-4,
     head_learning_rate: float = 1e-3,
     batch_size: int = 32,
@@ -65,11 +66,14 @@ def fine_tune(
     name: str = "minilm-newsmtsc",
     languages: tuple[str, ...] = ("en",),
     top_layers: int | None = None,
-    target_marker: str | None = None,
 ) -> StanceModel:
-    """Train adapters and head together; a held-out slice of the data picks the best epoch."""
+    """Train adapters and head together; a held-out slice of the data picks the best epoch.
+
+    `epochs`, `rank` and `target_marker` have no defaults here: the recipes per training set are
+    `FINE_TUNE_RECIPES` in crawler/cli.py. `alpha` is twice the rank unless given."""
     from peft import get_peft_model_state_dict, set_peft_model_state_dict
 
+    alpha = alpha or 2 * rank
     torch.manual_seed(seed)
     random.seed(seed)
     mention_encoder = MentionEncoder(encoder_location(encoder), device=device, target_marker=target_marker)

@@ -31,6 +31,16 @@ def test_int8_copy_is_made_once_and_reused(models, stance_cache):
     assert [p.stat().st_mtime_ns for p in (stance_cache / "onnx-int8").iterdir()] == [made]
 
 
+def test_int8_copy_keeps_only_the_first_feed_forward_output_in_float(models):
+    import onnx
+
+    _, quantized = models
+    graph = onnx.load(str(quantized.encoder.model.path)).graph
+    float_products = [node.name for node in graph.node if node.op_type == "MatMul" and "/dense/" in node.name]
+    assert float_products == ["/model/encoder/layer.0/output/dense/MatMul"]
+    assert sum(node.op_type == "MatMulInteger" for node in graph.node) == 6 * 6 - 1  # the other dense layers
+
+
 def test_parallel_workers_give_the_same_judgements_as_one(models):
     _, quantized = models
     def mention(sentence: str, name: str) -> Mention:
