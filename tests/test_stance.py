@@ -118,6 +118,28 @@ def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
     assert tuned.config["adapter"]["rank"] == 4 and tuned.encoder.target_marker == "@"
 
 
+@pytest.mark.parametrize("fraction, held_out", [(None, 1), ("0.25", 4), ("0", 0)])
+def test_fine_tuning_holds_out_mentions_only_when_asked(tmp_path, fraction, held_out):
+    """A tenth of the mentions (at least one) is held out to pick the epoch by default, or the
+    fraction asked for; with 0 every mention trains and the last epoch is kept."""
+    lines = shared_file("data", "newsmtsc", "train.jsonl").read_text(encoding="utf-8").splitlines()[:12]
+    data = tmp_path / "slice.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    mentions, _ = read_newsmtsc(data)
+    out = tmp_path / "model"
+    option = ["--validation-fraction", fraction] if fraction else []
+    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "2",
+                          "--rank", "2", *option)
+    assert result.returncode == 0, result.stderr[-2000:]
+    training = json.loads((out / "config.json").read_text())["training"]
+    assert training["validation_mentions"] == held_out
+    assert training["mentions"] == len(mentions) - held_out
+    if held_out:
+        assert training["best_epoch"] in (1, 2) and 0 <= training["validation_macro_f1"] <= 1
+    else:
+        assert training["best_epoch"] == 2 and training["validation_macro_f1"] is None
+
+
 def test_a_marked_target_keeps_its_span_and_the_rest_of_the_sentence():
     sentence = "Tokayev praised Putin, who thanked him."
     marked = mark_target(Mention(sentence, 16, 21), "@")
