@@ -311,7 +311,7 @@ FINE_TUNE_RECIPES = {
 @click.option("--target-marker", default=None,
               help="With --fine-tune: text written on each side of the judged actor in the encoder's input; 'none' for no marker [default: @ for English, none for Russian].")
 @click.option("--validation-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 0.5),
-              help="With --fine-tune: fraction of the mentions held out to pick the best epoch; 0 trains on all of them and keeps the last epoch.")
+              help="Fraction of the mentions held out to pick the best epoch; 0 trains on all of them and keeps the last epoch.")
 @click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
 @click.option("--seed", default=13, show_default=True, type=int)
 def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, rank, target_marker, validation_fraction,
@@ -340,7 +340,8 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, ra
     else:
         from stance.training import train_head
 
-        model = train_head(mentions, labels, encoder=encoder, epochs=epochs or 30, device=device, seed=seed)
+        model = train_head(mentions, labels, encoder=encoder, epochs=epochs or 30, device=device, seed=seed,
+                           validation_fraction=validation_fraction)
         model.config.update(name=name, languages=[language])
     if held_out:
         model.config["training"]["held_out"] = {"fraction": held_out, "split": "by sentence (stance/rusentne.py)"}

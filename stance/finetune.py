@@ -15,7 +15,7 @@ from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention
 from stance.model import PACKAGED_ENCODER, StanceModel, encoder_location
-from stance.training import balanced_loss, scores, validation_split
+from stance.training import balanced_loss, epoch_macro_f1, improves, validation_split
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ def fine_tune(
     logger.info("fine-tuning %d adapter parameters and the head on %d mentions (%d held out)",
                 sum(p.numel() for p in adapters), len(training), n_validation)
 
-    best = (-1.0, 0, None, None)
+    best = (None, 0, None, None)
     for epoch in range(1, epochs + 1):
         mention_encoder.model.train()
         head.train()
@@ -117,15 +117,10 @@ def fine_tune(
                 logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, done, len(training), loss.item())
         mention_encoder.model.eval()
         head.eval()
-        if validation:
-            with torch.inference_mode():
-                features = mention_encoder.encode([mentions[i] for i in validation])
-                predicted = head(features).argmax(-1).tolist()
-            f1 = scores([labels[i] for i in validation], [LABELS[i] for i in predicted])["macro_f1"]
-            logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
-        else:  # nothing held out: every mention trains, and the last epoch is kept
-            f1 = None
-        if f1 is None or f1 > best[0]:
+        with torch.inference_mode():
+            f1 = epoch_macro_f1(epoch, [labels[i] for i in validation],
+                                lambda: head(mention_encoder.encode([mentions[i] for i in validation])).argmax(-1).tolist())
+        if improves(f1, best[0]):
             adapter_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(mention_encoder.model).items()}
             head_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
             best = (f1, epoch, adapter_state, head_state)

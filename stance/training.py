@@ -39,6 +39,21 @@ def validation_split(count: int, fraction: float) -> tuple[list[int], list[int]]
     return order[:held_out], order[held_out:]
 
 
+def epoch_macro_f1(epoch: int, gold: list[str], predict) -> float | None:
+    """Macro-F1 of one training epoch on the held-out mentions (`predict()` gives their label
+    indexes), logged; None when nothing is held out, and `improves` then keeps every epoch, so
+    the last one wins."""
+    if not gold:
+        return None
+    f1 = scores(gold, [LABELS[i] for i in predict()])["macro_f1"]
+    logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
+    return f1
+
+
+def improves(f1: float | None, best_f1: float | None) -> bool:
+    return f1 is None or best_f1 is None or f1 > best_f1
+
+
 def balanced_loss(targets: torch.Tensor) -> nn.CrossEntropyLoss:
     """Cross-entropy weighting each label by the inverse of its frequency among `targets`."""
     counts = torch.bincount(targets, minlength=len(LABELS)).float()
@@ -60,7 +75,8 @@ def train_head(
 ) -> StanceModel:
     """Encode every mention once with the frozen encoder, then fit the head on the features.
 
-    A held-out slice of the training data picks the epoch with the best macro-F1.
+    A held-out slice of the training data picks the epoch with the best macro-F1 (with
+    `validation_fraction` 0, every mention trains and the last epoch is kept).
     """
     torch.manual_seed(seed)
     random.seed(seed)
@@ -77,7 +93,7 @@ def train_head(
     loss_fn = balanced_loss(targets[training])
     optimiser = torch.optim.AdamW(head.parameters(), lr=learning_rate, weight_decay=1e-2)
 
-    best_f1, best_state, best_epoch = -1.0, None, 0
+    best_f1, best_state, best_epoch = None, None, 0
     for epoch in range(1, epochs + 1):
         head.train()
         for batch in torch.randperm(len(training)).split(64):
@@ -88,11 +104,9 @@ def train_head(
             optimiser.step()
         head.eval()
         with torch.no_grad():
-            predicted = head(features[validation]).argmax(-1).tolist()
-        gold = [LABELS[i] for i in targets[validation].tolist()]
-        f1 = scores(gold, [LABELS[i] for i in predicted])["macro_f1"]
-        logger.info("epoch %d: validation macro-F1 %.4f", epoch, f1)
-        if f1 > best_f1:
+            gold = [LABELS[i] for i in targets[validation].tolist()]
+            f1 = epoch_macro_f1(epoch, gold, lambda: head(features[validation]).argmax(-1).tolist())
+        if improves(f1, best_f1):
             best_f1, best_epoch = f1, epoch
             best_state = {k: v.clone() for k, v in head.state_dict().items()}
     head.load_state_dict(best_state)

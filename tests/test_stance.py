@@ -83,10 +83,16 @@ def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on
     assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt"], result
 
 
+def newsmtsc_slice(tmp_path, name: str, lines: int):
+    """The first `lines` lines of a NewsMTSC file from ../shared/data, written to tmp_path."""
+    text = shared_file("data", "newsmtsc", name).read_text(encoding="utf-8")
+    sample = tmp_path / f"slice-{name}"
+    sample.write_text("".join(text.splitlines(keepends=True)[:lines]), encoding="utf-8")
+    return sample
+
+
 def test_stance_eval_command_prints_json_as_its_last_line(tmp_path):
-    source = shared_file("data", "newsmtsc", "devtest_mt.jsonl")
-    sample = tmp_path / "sample.jsonl"
-    sample.write_text("".join(source.read_text().splitlines(keepends=True)[:20]))
+    sample = newsmtsc_slice(tmp_path, "devtest_mt.jsonl", 20)
     result = csto_monitor("stance", "eval", str(sample))
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout.strip().splitlines()[-1])
@@ -98,9 +104,7 @@ def test_stance_eval_command_prints_json_as_its_last_line(tmp_path):
 def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
     """`stance train --fine-tune` on a slice of NewsMTSC: only small adapters are written beside
     the head, and loading merges them into the packaged encoder, which then judges differently."""
-    lines = shared_file("data", "newsmtsc", "train.jsonl").read_text(encoding="utf-8").splitlines()[:40]
-    data = tmp_path / "slice.jsonl"
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = newsmtsc_slice(tmp_path, "train.jsonl", 40)
     out = tmp_path / "model"
     result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "1",
                           "--rank", "4", "--target-marker", "@")
@@ -118,18 +122,17 @@ def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
     assert tuned.config["adapter"]["rank"] == 4 and tuned.encoder.target_marker == "@"
 
 
+@pytest.mark.parametrize("training_options", [["--fine-tune", "--rank", "2"], []], ids=["fine-tune", "head"])
 @pytest.mark.parametrize("fraction, held_out", [(None, 1), ("0.25", 4), ("0", 0)])
-def test_fine_tuning_holds_out_mentions_only_when_asked(tmp_path, fraction, held_out):
+def test_training_holds_out_mentions_only_when_asked(tmp_path, training_options, fraction, held_out):
     """A tenth of the mentions (at least one) is held out to pick the epoch by default, or the
     fraction asked for; with 0 every mention trains and the last epoch is kept."""
-    lines = shared_file("data", "newsmtsc", "train.jsonl").read_text(encoding="utf-8").splitlines()[:12]
-    data = tmp_path / "slice.jsonl"
-    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    data = newsmtsc_slice(tmp_path, "train.jsonl", 12)
     mentions, _ = read_newsmtsc(data)
     out = tmp_path / "model"
     option = ["--validation-fraction", fraction] if fraction else []
-    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "2",
-                          "--rank", "2", *option)
+    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--epochs", "2",
+                          *training_options, *option)
     assert result.returncode == 0, result.stderr[-2000:]
     training = json.loads((out / "config.json").read_text())["training"]
     assert training["validation_mentions"] == held_out
