@@ -86,6 +86,7 @@ def fine_tune(
 
     validation, training = validation_split(len(mentions), validation_fraction)
     n_validation = len(validation)
+    validation_mentions, validation_gold = [mentions[i] for i in validation], [labels[i] for i in validation]
     loss_fn = balanced_loss(targets[training])
     adapters = [p for p in mention_encoder.model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
@@ -118,8 +119,8 @@ def fine_tune(
         mention_encoder.model.eval()
         head.eval()
         with torch.inference_mode():
-            f1 = epoch_macro_f1(epoch, [labels[i] for i in validation],
-                                lambda: head(mention_encoder.encode([mentions[i] for i in validation])).argmax(-1).tolist())
+            f1 = epoch_macro_f1(epoch, validation_gold,
+                                lambda: head(mention_encoder.encode(validation_mentions)).argmax(-1).tolist())
         if improves(f1, best[0]):
             adapter_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(mention_encoder.model).items()}
             head_state = {k: v.detach().clone() for k, v in head.state_dict().items()}

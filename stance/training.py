@@ -88,6 +88,7 @@ def train_head(
     held_out, kept = validation_split(len(mentions), validation_fraction)
     validation, training = torch.tensor(held_out, dtype=torch.long), torch.tensor(kept, dtype=torch.long)
     n_validation = len(held_out)
+    validation_gold = [labels[i] for i in held_out]
 
     head = StanceHead(features.shape[1], hidden_dim, len(LABELS))
     loss_fn = balanced_loss(targets[training])
@@ -104,8 +105,7 @@ def train_head(
             optimiser.step()
         head.eval()
         with torch.no_grad():
-            gold = [LABELS[i] for i in targets[validation].tolist()]
-            f1 = epoch_macro_f1(epoch, gold, lambda: head(features[validation]).argmax(-1).tolist())
+            f1 = epoch_macro_f1(epoch, validation_gold, lambda: head(features[validation]).argmax(-1).tolist())
         if improves(f1, best_f1):
             best_f1, best_epoch = f1, epoch
             best_state = {k: v.clone() for k, v in head.state_dict().items()}
