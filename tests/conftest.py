@@ -165,13 +165,24 @@ def reference(crawled):
     return {"sources": crawled["sources"], "urls": stored_urls(crawled["db"])}
 
 
-@pytest.fixture(scope="session")
-def default_model_on_devtest():
-    """The shipped model (PyTorch) and its scores on NewsMTSC devtest_mt, measured once."""
+def model_on_devtest(model_dir: str | None = None) -> dict:
+    """A shipped model (PyTorch; the default when None) and its scores on NewsMTSC devtest_mt."""
     from stance import load_model
     from stance.newsmtsc import read_newsmtsc
     from stance.training import evaluate
 
     mentions, labels = read_newsmtsc(shared_file("data", "newsmtsc", "devtest_mt.jsonl"))
-    model = load_model()
+    model = load_model(model_dir)
     return {"model": model, "mentions": mentions, "labels": labels, "scores": evaluate(model, mentions, labels)}
+
+
+@pytest.fixture(scope="session")
+def default_model_on_devtest():
+    """The offline default model and its scores, measured once for every test that needs them."""
+    return model_on_devtest()
+
+
+@pytest.fixture
+def larger_model_on_devtest():
+    """The larger English model (all-mpnet-base-v2) and its scores."""
+    return model_on_devtest("mpnet-newsmtsc")

@@ -59,10 +59,9 @@ CONTRASTS = [  # (sentence with {a} and {b}, stance toward a, stance toward b): 
 ]
 
 
-def test_default_model_is_target_dependent(model):
-    """One sentence, two actors, opposite stances: each actor in each position, with two pairs of
-    names, judged right at least three times in four (the model before the target marker and
-    rank 16 got 43 of 64, the shipped one 53)."""
+def contrasts_judged_right(model) -> tuple[int, int]:
+    """How many of the written contrasts' mentions `model` judges right, of how many: each
+    template with each actor in each position, with two pairs of names."""
     mentions, gold = [], []
     for template, stance_a, stance_b in CONTRASTS:
         for first, second in [("Tokayev", "Putin"), ("Putin", "Tokayev"), ("Pashinyan", "Lukashenko"),
@@ -73,14 +72,30 @@ def test_default_model_is_target_dependent(model):
                 mentions.append(Mention(sentence, start, start + len(name)))
                 gold.append(stance)
     judged_labels = [j.label for j in model.predict(mentions)]
-    right = sum(label == expected for label, expected in zip(judged_labels, gold))
-    assert len(gold) == 64 and right >= 48, right
+    return sum(label == expected for label, expected in zip(judged_labels, gold)), len(gold)
+
+
+def test_default_model_is_target_dependent(model):
+    """One sentence, two actors, opposite stances, judged right at least three times in four (the
+    model before the target marker and rank 16 got 43 of 64, the shipped one 53)."""
+    right, total = contrasts_judged_right(model)
+    assert total == 64 and right >= 48, right
 
 
 def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on_devtest):
     result = default_model_on_devtest["scores"]
     assert result["n"] == 1476
     assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt"], result
+
+
+def test_the_larger_english_model_is_target_dependent_and_meets_its_floor(larger_model_on_devtest):
+    """stance/models/mpnet-newsmtsc over all-mpnet-base-v2 unpacked from its packages (56 of 64
+    contrasts and 0.837 when shipped)."""
+    right, total = contrasts_judged_right(larger_model_on_devtest["model"])
+    assert total == 64 and right >= 52, right
+    result = larger_model_on_devtest["scores"]
+    assert result["n"] == 1476
+    assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt_mpnet"], result
 
 
 def newsmtsc_slice(tmp_path, name: str, lines: int):

@@ -60,3 +60,28 @@ def test_unknown_runtime_is_one_line_naming_the_entry(tmp_path):
     path.write_text("models:\n  - name: mine\n    languages: [en]\n    runtime: tensorrt\n")
     with pytest.raises(ConfigError, match=r"models\[0\] \(mine\): unknown runtime 'tensorrt'; use torch or onnx-int8"):
         load_stance_models(path)
+
+
+def test_an_encoder_without_token_type_ids_runs_in_int8_too(tmp_path):
+    """MPNet's tokenizer gives no token_type_ids: its ONNX copy takes only the inputs it gives and
+    encodes mentions as the PyTorch encoder does (a tiny random MPNet with the real tokenizer)."""
+    import torch
+    from transformers import AutoTokenizer, MPNetConfig, MPNetModel
+
+    from stance.features import MentionEncoder
+    from stance.mpnet_base import encoder_dir
+    from stance.quantized import quantize_encoder
+
+    tokenizer = AutoTokenizer.from_pretrained(encoder_dir())
+    torch.manual_seed(3)
+    MPNetModel(MPNetConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                           intermediate_size=64)).save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    plain, quantized = MentionEncoder(tmp_path, target_marker="@"), MentionEncoder(tmp_path, target_marker="@")
+    quantize_encoder(quantized)
+    assert [node.name for node in quantized.model.session.get_inputs()] == ["input_ids", "attention_mask"]
+    sentence = "Tokayev thanked the peacekeepers, while Putin was blamed for the delay."
+    mentions = [Mention(sentence, 0, 7), Mention(sentence, sentence.index("Putin"), sentence.index(" was"))]
+    expected, measured = plain.encode(mentions), quantized.encode(mentions)
+    assert expected.shape == measured.shape
+    assert torch.nn.functional.cosine_similarity(expected, measured).min() > 0.99
