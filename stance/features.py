@@ -73,7 +73,7 @@ class MentionEncoder:
             return torch.zeros((0, self.dimension))
         order = sorted(range(len(mentions)), key=lambda i: len(mentions[i].sentence))
         chunks = [
-            self.encode_batch([mentions[i] for i in order[start : start + batch_size]])
+            self.encode_batch([mentions[i] for i in order[start : start + batch_size]]).cpu()
             for start in range(0, len(order), batch_size)
         ]
         features = torch.empty((len(mentions), self.dimension))
@@ -86,9 +86,10 @@ class MentionEncoder:
         return mark_target(window, self.target_marker) if self.target_marker else window
 
     def encode_batch(self, mentions: list[Mention]) -> torch.Tensor:
-        """Features of one batch, with gradients unless called in inference mode (fine-tuning
-        calls it directly); a window that several mentions share (one sentence naming two
-        actors) goes through the encoder once, unless the target is marked in it."""
+        """Features of one batch, on the encoder's device, with gradients unless called in
+        inference mode (fine-tuning calls it directly); a window that several mentions share
+        (one sentence naming two actors) goes through the encoder once, unless the target is
+        marked in it."""
         windows = [self.window(m) for m in mentions]
         texts = list(dict.fromkeys(w.sentence for w in windows))
         row_of = {text: row for row, text in enumerate(texts)}
@@ -101,30 +102,30 @@ class MentionEncoder:
             return_tensors="pt",
         )
         offsets = batch.pop("offset_mapping")
+        rows = torch.tensor([row_of[w.sentence] for w in windows])
+        masks = pooling_masks(batch["attention_mask"][rows].bool(), offsets[rows], windows).to(self.device)
         batch = {k: v.to(self.device) for k, v in batch.items()}
-        hidden = self.model(**batch).last_hidden_state.float().cpu()
-        attention = batch["attention_mask"].cpu().bool()
-        rows = []
-        for window in windows:
-            row = row_of[window.sentence]
-            rows.append(self._pool(hidden[row], attention[row], offsets[row], window))
-        return torch.stack(rows)
+        hidden = self.model(**batch).last_hidden_state.float()[rows.to(self.device)]
+        pooled = masks @ hidden / masks.sum(-1, keepdim=True).clamp(min=1)  # an empty part pools to zeros
+        return pooled.flatten(1)
 
-    @staticmethod
-    def _pool(hidden: torch.Tensor, attention: torch.Tensor, offsets: torch.Tensor, mention: Mention) -> torch.Tensor:
-        real = attention & (offsets[:, 1] > offsets[:, 0])  # drop [CLS], [SEP] and padding
-        in_target = real & (offsets[:, 1] > mention.start) & (offsets[:, 0] < mention.end)
-        positions = torch.nonzero(in_target).flatten()
-        if len(positions) == 0:  # mention cut off by truncation: fall back to the last real token
-            positions = torch.nonzero(real).flatten()[-1:]
-        first, last = int(positions[0]), int(positions[-1])
-        real_positions = torch.nonzero(real).flatten()
-        left = real_positions[(real_positions < first)][-CONTEXT_TOKENS:]
-        right = real_positions[(real_positions > last)][:CONTEXT_TOKENS]
 
-        def mean(index: torch.Tensor) -> torch.Tensor:
-            if len(index) == 0:
-                return torch.zeros(hidden.shape[-1])
-            return hidden[index].mean(dim=0)
-
-        return torch.cat([mean(real_positions), mean(positions), mean(left), mean(right)])
+def pooling_masks(attention: torch.Tensor, offsets: torch.Tensor, windows: list[Mention]) -> torch.Tensor:
+    """Per mention (one row of `attention` and `offsets` each), four 0/1 masks over the tokens,
+    shape (mentions, 4, tokens): the whole window, the mention's own tokens, the last
+    CONTEXT_TOKENS tokens left of it and the first right of it ([CLS], [SEP] and padding never
+    count; a mention cut off by truncation falls back to the window's last token)."""
+    real = attention & (offsets[:, :, 1] > offsets[:, :, 0])
+    starts = torch.tensor([w.start for w in windows]).unsqueeze(1)
+    ends = torch.tensor([w.end for w in windows]).unsqueeze(1)
+    target = real & (offsets[:, :, 1] > starts) & (offsets[:, :, 0] < ends)
+    position = torch.arange(real.shape[1]).expand_as(real)
+    last_real = torch.where(real, position, -1).amax(1, keepdim=True)
+    lost = ~target.any(1, keepdim=True)
+    target = torch.where(lost, position == last_real, target)
+    first = torch.where(target, position, real.shape[1]).amin(1, keepdim=True)
+    last = torch.where(target, position, -1).amax(1, keepdim=True)
+    before, after = real & (position < first), real & (position > last)
+    left = before & (before.flip(1).cumsum(1).flip(1) <= CONTEXT_TOKENS)
+    right = after & (after.cumsum(1) <= CONTEXT_TOKENS)
+    return torch.stack([real, target, left, right], dim=1).float()

@@ -11,11 +11,12 @@ import random
 
 import torch
 
+from stance.distil import Taught, soft_targets, split_by_sentence
 from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention
 from stance.model import PACKAGED_ENCODER, StanceModel, encoder_location
-from stance.training import balanced_loss, epoch_macro_f1, improves, validation_split
+from stance.training import balanced_loss, balanced_soft_loss, epoch_macro_f1, improves, validation_split
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +69,15 @@ def fine_tune(
     name: str = "minilm-newsmtsc",
     languages: tuple[str, ...] = ("en",),
     top_layers: int | None = None,
+    taught: list[Taught] | None = None,
+    gold_weight: float = 0.5,
 ) -> StanceModel:
     """Train adapters and head together; a held-out slice of the data picks the best epoch
     (with `validation_fraction` 0, every mention trains and the last epoch is kept).
+
+    With `taught` (a teacher's lessons, stance/distil.py), those train instead of `mentions`:
+    each towards the teacher's probabilities, mixed with the gold label where there is one
+    (`gold_weight`), and the held-out slice is whole sentences, none of whose variants train.
 
     `epochs`, `rank` and `target_marker` have no defaults here: the recipes per training set are
     `FINE_TUNE_RECIPES` in crawler/cli.py. `alpha` is twice the rank unless given."""
@@ -84,45 +91,54 @@ def fine_tune(
     layers = list(range(depth - top_layers, depth)) if top_layers and top_layers < depth else None
     add_adapters(mention_encoder, rank, alpha, LORA_TARGETS, layers)
     head = StanceHead(mention_encoder.dimension, hidden_dim, len(LABELS)).to(mention_encoder.device)
-    targets = torch.tensor([LABELS.index(label) for label in labels])
 
-    validation, training = validation_split(len(mentions), validation_fraction)
-    n_validation = len(validation)
-    validation_mentions, validation_gold = [mentions[i] for i in validation], [labels[i] for i in validation]
-    loss_fn = balanced_loss(targets[training])
+    if taught:
+        validation_taught, training_taught = split_by_sentence(taught, validation_fraction)
+        validation_mentions = [t.mention for t in validation_taught]
+        validation_gold = [t.gold for t in validation_taught]
+        training_mentions = [t.mention for t in training_taught]
+        targets = soft_targets(training_taught, gold_weight)
+        loss_fn = balanced_soft_loss(targets)
+    else:
+        validation, training = validation_split(len(mentions), validation_fraction)
+        validation_mentions, validation_gold = [mentions[i] for i in validation], [labels[i] for i in validation]
+        training_mentions = [mentions[i] for i in training]
+        targets = torch.tensor([LABELS.index(labels[i]) for i in training])
+        loss_fn = balanced_loss(targets).to(device)
+    n_validation = len(validation_mentions)
     adapters = [p for p in mention_encoder.model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
         [{"params": adapters, "lr": learning_rate}, {"params": head.parameters(), "lr": head_learning_rate}],
         weight_decay=1e-2,
     )
-    steps = epochs * ((len(training) + batch_size - 1) // batch_size)
+    steps = epochs * ((len(training_mentions) + batch_size - 1) // batch_size)
     warmup = max(1, steps // 10)  # linear warm-up over a tenth of the steps, then linear decay
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / max(1, steps - warmup)))
     )
     logger.info("fine-tuning %d adapter parameters and the head on %d mentions (%d held out)",
-                sum(p.numel() for p in adapters), len(training), n_validation)
+                sum(p.numel() for p in adapters), len(training_mentions), n_validation)
 
     best = (None, 0, None, None)
     for epoch in range(1, epochs + 1):
         mention_encoder.model.train()
         head.train()
         done = 0
-        for step, index in enumerate(length_batches(mentions, training, batch_size), 1):
+        for step, index in enumerate(length_batches(training_mentions, range(len(training_mentions)), batch_size), 1):
             done += len(index)
             optimiser.zero_grad()
-            features = mention_encoder.encode_batch([mentions[i] for i in index])
-            loss = loss_fn(head(features), targets[index])
+            features = mention_encoder.encode_batch([training_mentions[i] for i in index]).to(device)
+            loss = loss_fn(head(features), targets[index].to(device))
             loss.backward()
             optimiser.step()
             schedule.step()
             if step % 50 == 0:
-                logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, done, len(training), loss.item())
+                logger.info("epoch %d: %d / %d mentions, loss %.4f", epoch, done, len(training_mentions), loss.item())
         mention_encoder.model.eval()
         head.eval()
         with torch.inference_mode():
             f1 = epoch_macro_f1(epoch, validation_gold,
-                                lambda: head(mention_encoder.encode(validation_mentions)).argmax(-1).tolist())
+                                lambda: head(mention_encoder.encode(validation_mentions).to(device)).argmax(-1).tolist())
         if improves(f1, best[0]):
             adapter_state = {k: v.detach().clone() for k, v in get_peft_model_state_dict(mention_encoder.model).items()}
             head_state = {k: v.detach().clone() for k, v in head.state_dict().items()}
@@ -144,12 +160,15 @@ def fine_tune(
                     **({"layers": layers} if layers else {})},
         "training": {
             "method": "LoRA adapters and head, end to end",
-            "mentions": len(training),
+            "mentions": len(training_mentions),
             "validation_mentions": n_validation,
             "epochs": epochs,
             "best_epoch": best_epoch,
             "validation_macro_f1": best_f1,
             "seed": seed,
+            "batch_size": batch_size,
+            "learning_rate": learning_rate,
+            **({"teacher": {"gold_weight": gold_weight}} if taught else {}),
         },
     }
     model = StanceModel(mention_encoder, head.cpu(), config)

@@ -54,6 +54,18 @@ def improves(f1: float | None, best_f1: float | None) -> bool:
     return f1 is None or best_f1 is None or f1 > best_f1
 
 
+def balanced_soft_loss(targets: torch.Tensor):
+    """Cross-entropy towards probability targets (rows of `targets`), each label weighted by the
+    inverse of its share of all the targets' probability; for one-hot rows, `balanced_loss`."""
+    weight = targets.sum() / (len(LABELS) * targets.sum(0))
+
+    def loss(logits: torch.Tensor, wanted: torch.Tensor) -> torch.Tensor:
+        weighted = wanted.to(logits.device) * weight.to(logits.device)
+        return -(weighted * logits.log_softmax(-1)).sum() / weighted.sum()
+
+    return loss
+
+
 def balanced_loss(targets: torch.Tensor) -> nn.CrossEntropyLoss:
     """Cross-entropy weighting each label by the inverse of its frequency among `targets`."""
     counts = torch.bincount(targets, minlength=len(LABELS)).float()

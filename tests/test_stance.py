@@ -76,10 +76,11 @@ def contrasts_judged_right(model) -> tuple[int, int]:
 
 
 def test_default_model_is_target_dependent(model):
-    """One sentence, two actors, opposite stances, judged right at least three times in four (the
-    model before the target marker and rank 16 got 43 of 64, the shipped one 53)."""
+    """One sentence, two actors, opposite stances, judged right at least 54 times in 64 (the model
+    before the target marker and rank 16 got 43, the one trained on the labels alone 53, the
+    shipped one, taught by the larger model, 58)."""
     right, total = contrasts_judged_right(model)
-    assert total == 64 and right >= 48, right
+    assert total == 64 and right >= 54, right
 
 
 def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on_devtest):
