@@ -406,7 +406,7 @@ def stance_teach(data, out, model_dir, variants, precision, device, seed):
     try:
         teacher = load_model(model_dir, device=device)
     except (FileNotFoundError, OSError) as error:
-        fail(str(error).splitlines()[0], 4)
+        fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
     if precision == "bf16":
         teacher.encoder.model.to(torch.bfloat16)
     todo = lessons(mentions, labels, NearWords.of_encoder(teacher.encoder.tokenizer, teacher.encoder.model), variants, seed)
@@ -438,15 +438,15 @@ def stance_eval(file, model_dir, stance_file, language, held_out):
         try:
             spec = next((s for s in load_stance_models(stance_file) if language in s["languages"]), None)
             if spec is None:
-                fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages", 4)
+                fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages", EXIT_CONFIG_ERROR)
             model = build_backend(spec, default_model_dir=model_dir)
         except (ConfigError, ValueError, OSError) as error:
-            fail(str(error).splitlines()[0], 4)
+            fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
     else:
         try:
             model = load_model(model_dir or (RUSSIAN_MODEL if russian else None))
         except (FileNotFoundError, OSError) as error:
-            fail(str(error).splitlines()[0], 4)
+            fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
     result = evaluate(model, mentions, labels)
     if russian:

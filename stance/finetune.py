@@ -127,7 +127,7 @@ def fine_tune(
         for step, index in enumerate(length_batches(training_mentions, range(len(training_mentions)), batch_size), 1):
             done += len(index)
             optimiser.zero_grad()
-            features = mention_encoder.encode_batch([training_mentions[i] for i in index]).to(device)
+            features = mention_encoder.encode_batch([training_mentions[i] for i in index])  # on `device`
             loss = loss_fn(head(features), targets[index].to(device))
             loss.backward()
             optimiser.step()
