@@ -97,14 +97,14 @@ def fine_tune(
         validation_mentions = [t.mention for t in validation_taught]
         validation_gold = [t.gold for t in validation_taught]
         training_mentions = [t.mention for t in training_taught]
-        targets = soft_targets(training_taught, gold_weight)
+        targets = soft_targets(training_taught, gold_weight).to(device)
         loss_fn = balanced_soft_loss(targets)
     else:
         validation, training = validation_split(len(mentions), validation_fraction)
         validation_mentions, validation_gold = [mentions[i] for i in validation], [labels[i] for i in validation]
         training_mentions = [mentions[i] for i in training]
-        targets = torch.tensor([LABELS.index(labels[i]) for i in training])
-        loss_fn = balanced_loss(targets).to(device)
+        targets = torch.tensor([LABELS.index(labels[i]) for i in training], device=device)
+        loss_fn = balanced_loss(targets)
     n_validation = len(validation_mentions)
     adapters = [p for p in mention_encoder.model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(
@@ -128,7 +128,7 @@ def fine_tune(
             done += len(index)
             optimiser.zero_grad()
             features = mention_encoder.encode_batch([training_mentions[i] for i in index])  # on `device`
-            loss = loss_fn(head(features), targets[index].to(device))
+            loss = loss_fn(head(features), targets[index])
             loss.backward()
             optimiser.step()
             schedule.step()

@@ -60,7 +60,7 @@ def balanced_soft_loss(targets: torch.Tensor):
     weight = targets.sum() / (len(LABELS) * targets.sum(0))
 
     def loss(logits: torch.Tensor, wanted: torch.Tensor) -> torch.Tensor:
-        weighted = wanted.to(logits.device) * weight.to(logits.device)
+        weighted = wanted * weight
         return -(weighted * logits.log_softmax(-1)).sum() / weighted.sum()
 
     return loss
