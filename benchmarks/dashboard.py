@@ -31,10 +31,10 @@ sys.path.insert(0, str(PROJECT))
 from datasette.app import Datasette  # noqa: E402
 from datasette_dashboards import replace_opts_in_query  # noqa: E402
 
-from crawler.cli import DATASETTE_DIR  # noqa: E402
-from crawler.database import open_database, utc_now  # noqa: E402
-from crawler.storage import store_article  # noqa: E402
-from crawler.summaries import refresh_summaries  # noqa: E402
+from crawler.dashboard import DATASETTE_DIR  # noqa: E402
+from crawler.storage.database import open_database, utc_now  # noqa: E402
+from crawler.storage.articles import store_article  # noqa: E402
+from crawler.storage.summaries import refresh_summaries  # noqa: E402
 
 ARTICLES = 200_000
 ACTORS_PER_ARTICLE = 5

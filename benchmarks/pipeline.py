@@ -22,12 +22,12 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from crawler.sample_outlets.server import SampleOutlets  # noqa: E402
+from crawler.samples.server import SampleOutlets  # noqa: E402
 
 CRAWL_AND_PRINT_STATS = """
 import json, sys
 from scrapy.crawler import CrawlerProcess
-from crawler.run import project_settings
+from crawler.operations.run import project_settings
 settings = project_settings(DB_PATH=sys.argv[2], LOG_LEVEL="WARNING", DOWNLOAD_DELAY=0,
                             AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=16)
 if sys.argv[3] == "none":

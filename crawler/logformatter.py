@@ -1,4 +1,4 @@
-"""Log a dropped item as one short line (why, and the URL) instead of the whole article."""
+"""Log a dropped item as one short line (the URL, and why) instead of the whole article."""
 
 import logging
 
@@ -7,4 +7,5 @@ from scrapy import logformatter
 
 class QuietDropLogFormatter(logformatter.LogFormatter):
     def dropped(self, item, exception, response, spider=None):
-        return {"level": logging.INFO, "msg": "dropped: %(exception)s", "args": {"exception": exception}}
+        return {"level": logging.INFO, "msg": "dropped %(url)s: %(exception)s",
+                "args": {"url": getattr(item, "url", None), "exception": exception}}

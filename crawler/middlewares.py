@@ -22,7 +22,8 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 
-from crawler.database import open_database, utc_now
+from crawler.storage.database import open_database, utc_now
+from crawler import settings as defaults
 
 logger = logging.getLogger(__name__)
 
@@ -149,8 +150,8 @@ class RetryAfterMiddleware(RetryMiddleware):
 
     def __init__(self, settings):
         super().__init__(settings)
-        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 1.0)
-        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", 60.0)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", defaults.RETRY_BACKOFF_BASE)
+        self.max_wait = settings.getfloat("RETRY_AFTER_MAX", defaults.RETRY_AFTER_MAX)
 
     async def process_response(self, request, response, spider=None):
         if response.status not in self.WAIT_STATUSES or request.meta.get("dont_retry"):

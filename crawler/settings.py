@@ -31,7 +31,8 @@ RETRY_TIMES = 2
 SECTION_MAX_PAGES = 5  # section pages: follow rel="next" up to this many pages per start URL
 DEPTH_LIMIT = 10  # a safety net against endless chains (sitemap indexes of sitemap indexes ...)
 
-# --- pipelines, in the order an article walks through them ---------------------------------
+# --- pipelines, in the order an article walks through them (the one list: crawler/stages.py derives
+# the lists of fetch-only and check runs from it) ------------------------------------------------
 ITEM_PIPELINES = {
     "pipelines.clean.CleanPipeline": 100,
     "pipelines.relevance.RelevancePipeline": 200,
@@ -89,6 +90,11 @@ OUTLET_HEALTH_MIN_PAGES = 5  # extraction checks need at least this many article
 CHECK_ARTICLES_PER_OUTLET = 0  # `csto-monitor check-outlets` sets it: fetch only the N newest articles per outlet
 PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
 PROGRESS_INTERVAL = 2.0  # seconds between progress lines
-EXTENSIONS = {"crawler.progress.Progress": 500, "crawler.scale_out.Writer": 510}
-# scale-out (crawler/scale_out.py): `csto-monitor crawl --redis-url URL [--fetch-only]` sets
+CRAWL_RUN_ENABLED = True  # the run's lock, crawl_runs row, health and summaries (off: a crawl that writes no database)
+EXTENSIONS = {
+    "crawler.extensions.crawl_run.CrawlRun": 400,
+    "crawler.extensions.progress.Progress": 500,
+    "crawler.extensions.scale_out.Writer": 510,
+}
+# scale-out (crawler/extensions/scale_out.py): `csto-monitor crawl --redis-url URL [--fetch-only]` sets
 # REDIS_URL, REDIS_RUN, SCRAPE_ROLE and the scrapy-redis scheduler; off by default

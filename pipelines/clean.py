@@ -17,6 +17,7 @@ from htmldate import find_date
 import trafilatura
 from scrapy.exceptions import DropItem
 
+from crawler import counters, settings as defaults
 from pipelines.templates import OutletTemplates
 
 logger = logging.getLogger(__name__)
@@ -143,9 +144,9 @@ class CleanPipeline:
     def from_crawler(cls, crawler):
         settings = crawler.settings
         return cls(
-            settings.getint("CLEAN_MIN_TEXT_CHARS", 200),
+            settings.getint("CLEAN_MIN_TEXT_CHARS", defaults.CLEAN_MIN_TEXT_CHARS),
             settings.get("DB_PATH") if settings.getbool("CLEAN_TEMPLATES_IN_DB", True) else None,
-            settings.getint("CLEAN_TEMPLATE_MIN_PAGES", 3),
+            settings.getint("CLEAN_TEMPLATE_MIN_PAGES", defaults.CLEAN_TEMPLATE_MIN_PAGES),
             crawler.stats,
         )
 
@@ -163,8 +164,8 @@ class CleanPipeline:
             extracted.text = self.templates.remove_and_learn(item.outlet, extracted.text)
         if extracted is None or len(extracted.text) < self.min_chars:
             self.stats.inc_value("articles/dropped/no_text")
-            self.stats.inc_value(f"outlets/{item.outlet}/no_text")
-            raise DropItem(f"no article text at {item.url}")
+            counters.count(self.stats, item.outlet, counters.NO_TEXT)
+            raise DropItem("no article text")
         item.title = extracted.title
         item.author = extracted.author
         item.published = extracted.published

@@ -12,7 +12,8 @@ import re
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from crawler.database import open_database
+from crawler.storage.database import open_database
+from crawler import settings as defaults
 
 NUM_PERM = 128
 SHINGLE_WORDS = 5
@@ -93,7 +94,7 @@ class DedupePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(settings.get("DB_PATH"), settings.getfloat("DEDUPE_THRESHOLD", 0.5), crawler.stats)
+        return cls(settings.get("DB_PATH"), settings.getfloat("DEDUPE_THRESHOLD", defaults.DEDUPE_THRESHOLD), crawler.stats)
 
     def open_spider(self, spider=None):
         db = open_database(self.db_path)

@@ -11,6 +11,7 @@ langdetect's answer is a guess.
 import re
 
 from langdetect import DetectorFactory, LangDetectException, detect_langs
+from crawler import settings as defaults
 
 DetectorFactory.seed = 0  # langdetect samples at random; a fixed seed gives the same answer every run
 
@@ -66,7 +67,7 @@ class LanguagePipeline:
     @classmethod
     def from_crawler(cls, crawler):
         settings = crawler.settings
-        return cls(settings.getint("LANGUAGE_MIN_CHARS", 40), settings.getfloat("LANGUAGE_MIN_PROBABILITY", 0.7))
+        return cls(settings.getint("LANGUAGE_MIN_CHARS", defaults.LANGUAGE_MIN_CHARS), settings.getfloat("LANGUAGE_MIN_PROBABILITY", defaults.LANGUAGE_MIN_PROBABILITY))
 
     def process_item(self, item):
         item.language, item.language_prob = detect_language(item.text, self.min_chars, self.min_probability)

@@ -2,6 +2,7 @@
 
 from scrapy.exceptions import DropItem
 
+from crawler import counters
 from crawler.config import load_actors
 from pipelines.terms import TermMatcher
 
@@ -22,7 +23,7 @@ class RelevancePipeline:
         matched = self.matcher.keys_in(f"{item.title or ''}\n{item.text}")
         if not matched:
             self.stats.inc_value("articles/dropped/irrelevant")
-            self.stats.inc_value(f"outlets/{item.outlet}/irrelevant")
-            raise DropItem(f"no topic keyword in {item.url}")
+            counters.count(self.stats, item.outlet, counters.IRRELEVANT)
+            raise DropItem("no topic keyword")
         item.matched_terms = matched
         return item

@@ -19,6 +19,7 @@ import torch
 from crawler.config import load_stance_models
 from stance import combine_mentions
 from stance.registry import StanceModels
+from crawler import settings as defaults
 
 
 class StancePipeline:
@@ -40,16 +41,13 @@ class StancePipeline:
         return cls(
             load_stance_models(settings.get("STANCE_FILE")),
             settings.get("STANCE_MODEL_DIR") or None,
-            settings.getint("STANCE_BATCH_SIZE", 64),
+            settings.getint("STANCE_BATCH_SIZE", defaults.STANCE_BATCH_SIZE),
             settings.get("STANCE_DEVICE", "cpu"),
             crawler.stats,
-            settings.getint("STANCE_WORKERS", 0),
+            settings.getint("STANCE_WORKERS", defaults.STANCE_WORKERS),
         )
 
     def open_spider(self, spider=None):
-        from transformers.utils import logging as transformers_logging
-
-        transformers_logging.disable_progress_bar()  # no "Loading weights" bars in a crawl's output
         if self.device == "cpu":
             torch.set_num_threads(self.threads_per_worker)
         self.models = StanceModels.from_specs(self.specs, device=self.device, default_model_dir=self.model_dir,

@@ -11,7 +11,7 @@ the same story again (a republished wire report), and the dedupe stage handles t
 from collections import defaultdict
 import re
 
-from crawler.database import open_database
+from crawler.storage.database import open_database
 
 MAX_TEMPLATE_LINE_CHARS = 200
 

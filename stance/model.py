@@ -6,9 +6,11 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file, save_file
 
+from stance.adapters import load_adapters
 from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention, MentionStance
+from stance.quiet import quiet_loading
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 DEFAULT_MODEL_DIR = MODELS_DIR / "minilm-newsmtsc"
@@ -27,7 +29,7 @@ class StanceModel:
         self.labels = tuple(config.get("labels", LABELS))
         self.name = config.get("name", "stance")
         self.languages = tuple(config.get("languages", ("en",)))
-        self.adapter: dict | None = None  # LoRA adapter weights of a fine-tuned model (stance/finetune.py)
+        self.adapter: dict | None = None  # LoRA adapter weights of a fine-tuned model (stance/adapters.py)
 
     @torch.inference_mode()
     def predict(self, mentions: list[Mention], batch_size: int = 64) -> list[MentionStance]:
@@ -69,6 +71,11 @@ def encoder_location(name: str) -> str | None:
 
 def load_model(directory: str | Path | None = None, device: str = "cpu") -> StanceModel:
     """Load a model folder written by `StanceModel.save` (the offline default when None)."""
+    with quiet_loading():
+        return _load_model(directory, device)
+
+
+def _load_model(directory: str | Path | None, device: str) -> StanceModel:
     directory = Path(directory or DEFAULT_MODEL_DIR)
     if not directory.exists() and (MODELS_DIR / directory).exists():  # a model shipped in stance/models
         directory = MODELS_DIR / directory
@@ -84,8 +91,6 @@ def load_model(directory: str | Path | None = None, device: str = "cpu") -> Stan
         target_marker=config.get("target_marker"),
     )
     if "adapter" in config:
-        from stance.finetune import load_adapters
-
         load_adapters(encoder, config["adapter"], load_file(directory / config["adapter"]["file"]))
     head = StanceHead(config["input_dim"], config["hidden_dim"], len(config["labels"]))
     head.load_state_dict(load_file(directory / HEAD_FILE))

@@ -11,8 +11,8 @@ import pytest
 import yaml
 from datasette.app import Datasette
 
-from crawler.cli import DATASETTE_DIR
-from crawler.sample_outlets.server import SampleOutlets
+from crawler.dashboard import DATASETTE_DIR
+from crawler.samples.server import SampleOutlets
 from tests.conftest import FAST, csto_monitor
 from tests.sample_history import write_outlet
 
@@ -55,7 +55,7 @@ def fetch(datasette: Datasette, query: str, params: dict):
 
 def entries(db) -> dict:
     """{(query, params): {entry id: (title, link, updated, author, content)}} for every feed."""
-    datasette = Datasette([str(db)], metadata=METADATA)
+    datasette = Datasette([str(db)], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=METADATA)
     found = {}
     for query, params in FEEDS:
         feed = fetch(datasette, query, params)

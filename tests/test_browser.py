@@ -9,7 +9,7 @@ import pytest
 import sqlite_utils
 import yaml
 
-from crawler.cli import DATASETTE_DIR
+from crawler.dashboard import DATASETTE_DIR
 from tests.conftest import serving
 
 METADATA = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())

@@ -7,8 +7,8 @@ import jinja2
 import pytest
 import yaml
 
-from crawler.check_outlets import OutletCheck, report
-from crawler.sample_outlets.server import SampleOutlets
+from crawler.operations.check_outlets import OutletCheck, report
+from crawler.samples.server import SampleOutlets
 from tests.conftest import FAST, csto_monitor
 from tests.sample_history import write_outlet
 
@@ -59,7 +59,7 @@ def test_broken_outlets_fail_with_the_step_that_broke(checked):
     vanished = next(line for line in lines if "Vanished Voice" in line)
     assert vanished.startswith("FAIL") and f"discovery failed ({checked['gone']}: HTTP 404)" in vanished
     relaunched = next(line for line in lines if "Relaunched Gazette" in line)
-    assert relaunched.startswith("FAIL") and "FAIL: extraction failed (no article text at" in relaunched
+    assert relaunched.startswith("FAIL") and "FAIL: extraction failed (no article text)" in relaunched
     assert lines[-1] == "5 outlets checked: " + lines[-1].split(": ", 1)[1] and lines[-1].endswith("2 failed")
     assert list(checked["folder"].glob("*.db")) == []  # a check stores nothing
 

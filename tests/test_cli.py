@@ -14,6 +14,8 @@ def test_demo_without_serving_writes_the_database_and_rebuilds_it_when_run_again
         result = csto_monitor("demo", "--no-serve", "--db", str(db))
         assert result.returncode == 0, result.stderr[-2000:]
         assert "articles new: 23" in result.stdout
+        for noise in ("Warning", "Loading weights", "WARNING: lxml", "Traceback"):  # nothing a user cannot act on
+            assert noise not in result.stdout + result.stderr
         assert sqlite_utils.Database(db).execute("select count(*) from articles").fetchone()[0] == 23
 
 
@@ -68,10 +70,30 @@ def test_publish_writes_what_an_immutable_deployment_serves(crawled, tmp_path):
     assert "datasette-dashboards==" in (out / "requirements.txt").read_text()
     assert "datasette-atom==" in (out / "requirements.txt").read_text()
     assert "-i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins" in (out / "serve.sh").read_text()
-    assert (out / "plugins" / "csto_monitor_feeds.py").read_text() == (PROJECT / "crawler" / "feeds.py").read_text()
+    assert (out / "plugins" / "csto_monitor_feeds.py").read_text() == (PROJECT / "datasette" / "plugins" / "csto_monitor_feeds.py").read_text()
     datasette = Datasette(immutables=[str(out / "monitor.db")], inspect_data=counts, plugins_dir=str(out / "plugins"),
                           metadata=yaml.safe_load((out / "metadata.yml").read_text()))
     response = asyncio.run(datasette.client.get("/monitor/stance_over_time.json?actor=Putin&since=&_shape=array"))
     assert response.status_code == 200 and response.json()
     empty = asyncio.run(datasette.client.get("/monitor/alerts_outlet_health.atom"))  # nothing flagged yet
     assert empty.status_code == 200 and "<feed" in empty.text
+
+
+def test_a_database_of_any_name_is_served_with_the_whole_desk_view(crawled, tmp_path):
+    import shutil
+
+    from tests.conftest import serving
+
+    other = tmp_path / "elsewhere" / "other.db"
+    other.parent.mkdir()
+    shutil.copy(crawled["db"], other)
+    with serving(other) as base:
+        rows = json.load(urllib.request.urlopen(f"{base}/other/stance_over_time.json?actor=Tokayev&since=&_shape=array", timeout=10))
+        assert rows and {row["actor"] for row in rows} == {"Tokayev"}
+        dashboard = urllib.request.urlopen(f"{base}/-/dashboards/desk", timeout=10).read().decode()
+        assert "Stance over time" in dashboard and "/other/articles/" in dashboard  # the panels' links follow the name
+        assert "monitor" not in dashboard  # no panel still points at a database that is not served
+        feed = urllib.request.urlopen(f"{base}/other/alerts_outlet_health.atom", timeout=10).read().decode()
+        assert "<feed" in feed
+        home = urllib.request.urlopen(f"{base}/", timeout=10).read().decode()
+        assert 'href="/other/stance_over_time"' in home and "/monitor/" not in home

@@ -9,7 +9,7 @@ import yaml
 from datasette.app import Datasette
 from datasette_dashboards import replace_opts_in_query
 
-from crawler.cli import DATASETTE_DIR
+from crawler.dashboard import DATASETTE_DIR
 
 METADATA = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())
 DESK = METADATA["plugins"]["datasette-dashboards"]["desk"]
@@ -29,7 +29,7 @@ def run(datasette: Datasette, path: str, params: dict | None = None):
 
 @pytest.fixture(scope="module")
 def datasette(crawled):
-    return Datasette([str(crawled["db"])], metadata=METADATA)
+    return Datasette([str(crawled["db"])], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=METADATA)
 
 
 def test_the_dashboard_page_is_served_with_every_panel(datasette):
@@ -81,7 +81,7 @@ def test_markup_in_an_article_is_shown_inert_in_the_strong_stance_table(crawled,
     db["stances"].insert({"article_id": article, "actor_id": 1, "label": "critical", "score": -0.9,
                           "evidence": json.dumps([f"Sentence {hostile}"]), "model": "test"})
     db.close()
-    datasette = Datasette([str(path)], metadata=METADATA)
+    datasette = Datasette([str(path)], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=METADATA)
     sql = with_filters(DESK["charts"]["strong-stances"]["query"], {})[0]
     first = run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json()[0]
     cells = first["article"] + first["evidence"] + first["source"]

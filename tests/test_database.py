@@ -2,7 +2,8 @@
 
 import sqlite_utils
 
-from crawler.database import migrations, open_database
+from crawler.storage.database import open_database
+from crawler.storage.migrations import migrations
 
 
 def test_database_is_created_in_wal_mode_with_every_table(tmp_path):
@@ -22,7 +23,8 @@ def test_reopening_applies_no_migration_twice(tmp_path):
     db = open_database(path)
     names = [row[0] for row in db.execute("select name from _sqlite_migrations order by id")]
     assert names == ["initial_schema", "incremental_crawl_state", "outlet_templates", "dashboard_summaries",
-                     "dashboard_volume_view", "run_health", "outlet_health_alerts", "article_alerts_view"]
+                     "dashboard_volume_view", "run_health", "outlet_health_alerts", "article_alerts_view",
+                     "page_reasons_as_categories"]
 
 
 def test_a_database_of_the_first_version_is_upgraded_in_place(tmp_path):
@@ -42,3 +44,28 @@ def test_full_text_search_covers_title_and_text(tmp_path):
     with db.atomic():
         db["articles"].insert({"url": "http://x/1", "title": "Summit in Yerevan", "text": "The alliance met."})
     assert [r["url"] for r in db["articles"].search("Yerevan")] == ["http://x/1"]
+
+
+def test_an_upgrade_turns_reasons_that_embedded_a_url_into_their_category(tmp_path):
+    path = tmp_path / "monitor.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="page_reasons_as_categories")
+    old["pages"].insert_all([{"url": "http://x/1", "outcome": "dropped", "reason": "no topic keyword in http://x/1"},
+                             {"url": "http://x/2", "outcome": "dropped", "reason": "no article text at http://x/2"},
+                             {"url": "http://x/3", "outcome": "stored", "reason": "already stored"}])
+    old.close()
+    db = open_database(path)
+    assert [r["reason"] for r in db.query("select reason from pages order by url")] == [
+        "no topic keyword", "no article text", "already stored"]
+
+
+def test_the_schema_a_fresh_database_gets_is_the_one_the_migrations_froze(tmp_path):
+    """Each migration creates its tables from its own frozen definitions: the summary and
+    outlet_health tables exist with their columns even though no code outside the migrations
+    creates them any more."""
+    db = open_database(tmp_path / "monitor.db")
+    assert list(db["daily_stances"].columns_dict) == ["day", "week", "outlet_id", "actor_id", "language", "articles",
+                                                      "scored", "score_sum", "critical", "neutral", "supportive"]
+    assert "idx_articles_day" in {index.name for index in db["articles"].indexes}
+    assert {"outlet_id", "day", "status", "note"} <= set(db["outlet_health"].columns_dict)
+    assert "daily_volume" in db.view_names() and "article_alerts" in db.view_names()

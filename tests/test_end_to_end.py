@@ -8,7 +8,7 @@ import sqlite_utils
 from datasette.app import Datasette
 import yaml
 
-from crawler.cli import DATASETTE_DIR
+from crawler.dashboard import DATASETTE_DIR
 
 RESIDUE = ("top of page", "bottom of page", "Leave a Reply", "Similar Posts", "Write a comment",
            "Your email address will not be published", "Source: Steppe Observer")
@@ -141,7 +141,7 @@ def test_second_crawl_adds_no_rows_and_refetches_no_article(db, crawled, sample_
 
 def test_datasette_answers_the_stance_over_time_query(crawled):
     metadata = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())
-    datasette = Datasette([str(crawled["db"])], metadata=metadata)
+    datasette = Datasette([str(crawled["db"])], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=metadata)
 
     async def fetch():
         rows = await datasette.client.get("/monitor/stance_over_time.json?actor=Putin&since=&_shape=array")
@@ -161,3 +161,9 @@ def test_datasette_answers_the_stance_over_time_query(crawled):
     assert all(-1 <= row["mean_score"] <= 1 and row["articles"] >= 1 for row in rows)
     assert page.status_code == 200
     assert "datasette_vega" in page.text  # the chart plugin is loaded on the canned query page
+
+
+def test_a_dropped_page_records_the_category_of_its_reason_not_its_url(db):
+    reasons = {row[0]: row[1] for row in db.execute(
+        "select reason, count(*) from pages where outcome = 'dropped' group by reason")}
+    assert reasons == {"no topic keyword": 4}  # the sample outlets' sport and weather articles

@@ -1,8 +1,8 @@
 """Health warnings when a run ends, against each outlet's own earlier runs (real SQLite)."""
 
 from crawler.config import Outlet
-from crawler.database import open_database
-from crawler.health import HealthRules, check_run
+from crawler.storage.database import open_database
+from crawler.operations.health import HealthRules, check_run
 
 RULES = HealthRules(quiet_runs=3, max_error_rate=0.2, min_errors=5)
 

@@ -10,7 +10,7 @@ import sqlite_utils
 from tests.conftest import NO_STANCE, csto_monitor
 from tests.hostile_site import HostileSite, RECENT_IN_BIG_SITEMAP
 
-FAST = ["--set", "SECTION_MAX_PAGES=3", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=4",
+FAST = ["--set", "SECTION_MAX_PAGES=3", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "DOWNLOAD_TIMEOUT=2",
         "--set", f"DOWNLOAD_MAXSIZE={1024 * 1024}", "--set", "RETRY_TIMES=1"] + list(NO_STANCE)  # what is tested here is fetching and reading pages, not stance
 PROBLEMS = ["a/pdf", "a/image", "a/missing", "a/crash", "a/loop1", "a/slow", "a/endless",
             "empty-feed.xml", "not-a-feed.xml", "gone/feed.xml"]

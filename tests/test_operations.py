@@ -15,8 +15,8 @@ import urllib.request
 
 import pytest
 
-from crawler.database import open_database
-from crawler import lock
+from crawler.storage.database import open_database
+from crawler.storage import lock
 from tests.conftest import FAST, NO_STANCE, SLOW, csto_monitor, serving, start_crawl, stored_urls
 
 
@@ -163,7 +163,8 @@ def test_a_read_only_database_is_one_line_and_exit_2(reference, read_only_folder
     result = csto_monitor("crawl", "--sources", str(reference["sources"]), "--db", str(db), *FAST, *NO_STANCE)
     assert result.returncode == 2, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: cannot write {db}: ") and "Nothing was crawled" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith(f"error: cannot write in the folder {read_only_folder}, ")
+    assert "make it writable, or pass --db with a path in a writable folder" in lines[0]
     assert db.read_bytes() == before
 
 

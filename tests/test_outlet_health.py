@@ -15,11 +15,11 @@ import feedparser
 from datasette.app import Datasette
 import yaml
 
-from crawler.cli import DATASETTE_DIR
+from crawler.dashboard import DATASETTE_DIR
 from crawler.config import Outlet
-from crawler.database import open_database, utc_now
-from crawler.outlet_health import OutletHealthRules, assess_outlets, poisson_cdf, volume_flags
-from crawler.sample_outlets.server import SampleOutlets
+from crawler.storage.database import open_database, utc_now
+from crawler.operations.outlet_health import OutletHealthRules, assess_outlets, poisson_cdf, volume_flags
+from crawler.samples.server import SampleOutlets
 from tests.conftest import FAST, NO_STANCE, csto_monitor
 from tests.sample_history import articles, history, write_outlet
 
@@ -27,7 +27,7 @@ RULES = OutletHealthRules()
 
 
 def health_feed(db):
-    datasette = Datasette([str(db)], metadata=yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text()))
+    datasette = Datasette([str(db)], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text()))
     response = asyncio.run(datasette.client.get("/monitor/alerts_outlet_health.atom"))
     assert response.status_code == 200, response.text[:300]
     feed = feedparser.parse(response.content)

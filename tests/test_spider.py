@@ -5,7 +5,7 @@ import json
 import pytest
 from scrapy.crawler import Crawler
 
-from crawler.database import open_database
+from crawler.storage.database import open_database
 from crawler.spiders.outlets import OutletsSpider, parse_since
 from crawler.urls import article_identity, normalise_url
 

@@ -4,12 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
-import torch
 
 from stance import Mention, MentionStance, combine_mentions, load_model
 from stance.features import mark_target
-from stance.newsmtsc import read_newsmtsc
-from tests.conftest import csto_monitor, shared_file
+from tests.conftest import shared_file
 
 FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())
 
@@ -91,72 +89,12 @@ def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on
 
 def test_the_larger_english_model_is_target_dependent_and_meets_its_floor(larger_model_on_devtest):
     """stance/models/mpnet-newsmtsc over all-mpnet-base-v2 unpacked from its packages (56 of 64
-    contrasts and 0.837 when shipped)."""
+    contrasts and 0.837 on all of devtest_mt when shipped, 0.824 on the slice)."""
     right, total = contrasts_judged_right(larger_model_on_devtest["model"])
     assert total == 64 and right >= 52, right
     result = larger_model_on_devtest["scores"]
-    assert result["n"] == 1476
-    assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt_mpnet"], result
-
-
-def newsmtsc_slice(tmp_path, name: str, lines: int):
-    """The first `lines` lines of a NewsMTSC file from ../shared/data, written to tmp_path."""
-    text = shared_file("data", "newsmtsc", name).read_text(encoding="utf-8")
-    sample = tmp_path / f"slice-{name}"
-    sample.write_text("".join(text.splitlines(keepends=True)[:lines]), encoding="utf-8")
-    return sample
-
-
-def test_stance_eval_command_prints_json_as_its_last_line(tmp_path):
-    sample = newsmtsc_slice(tmp_path, "devtest_mt.jsonl", 20)
-    result = csto_monitor("stance", "eval", str(sample))
-    assert result.returncode == 0, result.stderr
-    scores = json.loads(result.stdout.strip().splitlines()[-1])
-    assert set(scores) == {"macro_f1", "accuracy", "f1", "n"}
-    assert set(scores["f1"]) == {"critical", "neutral", "supportive"}
-    assert scores["n"] >= 20 and 0 <= scores["macro_f1"] <= 1
-
-
-def test_fine_tuning_trains_adapters_on_cpu_and_reloads_them(tmp_path):
-    """`stance train --fine-tune` on a slice of NewsMTSC: only small adapters are written beside
-    the head, and loading merges them into the packaged encoder, which then judges differently."""
-    data = newsmtsc_slice(tmp_path, "train.jsonl", 40)
-    out = tmp_path / "model"
-    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--fine-tune", "--epochs", "1",
-                          "--rank", "4", "--target-marker", "@")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert {p.name for p in out.iterdir()} == {"config.json", "head.safetensors", "adapter.safetensors"}
-    assert (out / "adapter.safetensors").stat().st_size < 3_000_000
-    mentions, _ = read_newsmtsc(data)
-    plain, tuned = load_model(), load_model(out)
-    plain_probabilities = [j.probabilities for j in plain.predict(mentions[:8])]
-    tuned_probabilities = [j.probabilities for j in tuned.predict(mentions[:8])]
-    assert plain_probabilities != tuned_probabilities
-    tuned_query = tuned.encoder.model.encoder.layer[0].attention.self.query.weight
-    plain_query = plain.encoder.model.encoder.layer[0].attention.self.query.weight
-    assert not torch.equal(tuned_query, plain_query)  # the adapters were merged into the encoder
-    assert tuned.config["adapter"]["rank"] == 4 and tuned.encoder.target_marker == "@"
-
-
-@pytest.mark.parametrize("training_options", [["--fine-tune", "--rank", "2"], []], ids=["fine-tune", "head"])
-@pytest.mark.parametrize("fraction, held_out", [(None, 1), ("0.25", 4), ("0", 0)])
-def test_training_holds_out_mentions_only_when_asked(tmp_path, training_options, fraction, held_out):
-    """A tenth of the mentions (at least one) is held out to pick the epoch by default, or the
-    fraction asked for; with 0 every mention trains and the last epoch is kept."""
-    data = newsmtsc_slice(tmp_path, "train.jsonl", 12)
-    mentions, _ = read_newsmtsc(data)
-    out = tmp_path / "model"
-    option = ["--validation-fraction", fraction] if fraction else []
-    result = csto_monitor("stance", "train", "--data", str(data), "--out", str(out), "--epochs", "2",
-                          *training_options, *option)
-    assert result.returncode == 0, result.stderr[-2000:]
-    training = json.loads((out / "config.json").read_text())["training"]
-    assert training["validation_mentions"] == held_out
-    assert training["mentions"] == len(mentions) - held_out
-    if held_out:
-        assert training["best_epoch"] in (1, 2) and 0 <= training["validation_macro_f1"] <= 1
-    else:
-        assert training["best_epoch"] == 2 and training["validation_macro_f1"] is None
+    assert result["n"] == 400
+    assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt_first400_mpnet"], result
 
 
 def test_a_marked_target_keeps_its_span_and_the_rest_of_the_sentence():

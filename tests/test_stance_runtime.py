@@ -7,7 +7,7 @@ import pytest
 from crawler.config import ConfigError, load_stance_models
 from stance import Mention, load_model
 from stance.registry import build_backend
-from stance.training import evaluate
+from lab.training import evaluate
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,9 @@ after a full refresh, after incremental refreshes, and when an earlier-published
 
 import pytest
 
-from crawler.database import open_database, utc_now
-from crawler.storage import store_article
-from crawler.summaries import refresh_summaries
+from crawler.storage.database import open_database, utc_now
+from crawler.storage.articles import store_article
+from crawler.storage.summaries import refresh_summaries
 
 FROM_ARTICLES = """
     select date(published) as day, outlet_id, language, sum(duplicate_of is null) as articles,
@@ -125,7 +125,7 @@ def test_a_run_that_died_before_refreshing_is_summarised_by_the_next(db):
 def test_an_earlier_database_gets_its_summaries_on_the_first_refresh(tmp_path):
     import sqlite_utils
 
-    from crawler.database import migrations
+    from crawler.storage.migrations import migrations
 
     path = tmp_path / "monitor.db"
     old = sqlite_utils.Database(path)

@@ -147,7 +147,7 @@ def test_rusentne_entities_that_name_an_actor_are_found_as_that_actor(finder):
     """Real usage: every RuSentNE entity whose lemma is an actor's Russian alias (США, России,
     Путина, НАТО, Беларуси, Казахстаном, ...) is found at its place in its sentence."""
     from pipelines.morphology import analyser
-    from stance.rusentne import read_rusentne
+    from lab.rusentne import read_rusentne
     from tests.conftest import shared_file
 
     mentions, _ = read_rusentne(shared_file("data", "rusentne", "train.tsv"))

@@ -26,8 +26,9 @@ from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from crawler import counters
 from crawler.config import Outlet, load_sources
-from crawler.database import last_read_starts, utc_now
+from crawler.storage.database import last_read_starts, utc_now
 from crawler.items import ArticleItem
 from crawler.middlewares import AlreadyFetched
 from crawler.urls import article_identity, normalise_url
@@ -95,7 +96,7 @@ class OutletsSpider(scrapy.Spider):
                 yield self._request(url, self.parse_section, outlet, discovery=True, section_page=1)
 
     def _request(self, url: str, callback, outlet: Outlet, **meta) -> scrapy.Request:
-        self.crawler.stats.inc_value(f"outlets/{outlet.name}/requests")
+        counters.count(self.crawler.stats, outlet.name, counters.REQUESTS)
         return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta=meta)
 
     def _discovery_request(self, url: str, callback, outlet: Outlet, via: tuple = ()) -> scrapy.Request:
@@ -109,7 +110,7 @@ class OutletsSpider(scrapy.Spider):
     def _article_requests(self, found: list[tuple[str, str | None]], outlet: Outlet, via: tuple = ()):
         """Requests for the article links (URL, day) a feed, sitemap or section page listed; with
         CHECK_ARTICLES_PER_OUTLET set (`csto-monitor check-outlets`), only the newest few."""
-        self.crawler.stats.inc_value(f"outlets/{outlet.name}/listed", len(found))
+        counters.count(self.crawler.stats, outlet.name, counters.LISTED, len(found))
         if self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
             yield from self._check_requests(found, outlet, via)
             return
@@ -144,7 +145,7 @@ class OutletsSpider(scrapy.Spider):
 
     def discovery_ok(self, outlet: Outlet) -> None:
         """A feed, sitemap or section page of the outlet answered with something readable."""
-        self.crawler.stats.inc_value(f"outlets/{outlet.name}/discovery_ok")
+        counters.count(self.crawler.stats, outlet.name, counters.DISCOVERY_OK)
 
     def unchanged(self, response, outlet: Outlet) -> bool:
         """True for a 304: the feed or sitemap has not changed since the last run."""
@@ -220,7 +221,7 @@ class OutletsSpider(scrapy.Spider):
 
     # --- articles ----------------------------------------------------------------------------
     def parse_article(self, response, outlet: Outlet):
-        self.crawler.stats.inc_value(f"outlets/{outlet.name}/pages")
+        counters.count(self.crawler.stats, outlet.name, counters.PAGES)
         content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
         if content_type not in HTML_TYPES or not isinstance(response, TextResponse):
             self.record_error(response.url, f"not an HTML page ({content_type.decode(errors='replace')})", outlet=outlet)
@@ -256,10 +257,10 @@ class OutletsSpider(scrapy.Spider):
             reason = failure.getErrorMessage() or failure.type.__name__
         if response is None or response.status >= 500 or response.status == 429:
             # may work next time: the feeds that listed it must not be answered with a 304 then,
-            # nor its date fall before the next run's cut-off (crawler.database.last_read_starts)
+            # nor its date fall before the next run's cut-off (crawler.storage.database.last_read_starts)
             self.feeds_with_failures.update(request.meta.get("via", ()))
             if outlet is not None:
-                self.crawler.stats.inc_value(f"outlets/{outlet.name}/transient_failures")
+                counters.count(self.crawler.stats, outlet.name, counters.TRANSIENT_FAILURES)
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as discovered
         self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None, outlet)
 
@@ -268,8 +269,7 @@ class OutletsSpider(scrapy.Spider):
         if "Forbidden by robots.txt" not in str(failure.value):  # not meant to be fetched: no warning
             response = getattr(failure.value, "response", None)
             reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
-            key = f"check/{outlet.name}/failed"
-            self.crawler.stats.set_value(key, [*(self.crawler.stats.get_value(key) or []), (failure.request.url, reason[:200])])
+            counters.append_check(self.crawler.stats, outlet.name, counters.CHECK_FAILED, (failure.request.url, reason[:200]))
         yield from self._check_requests([], outlet, failed=1)
 
     def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None, outlet: Outlet | None = None) -> None:
@@ -281,11 +281,10 @@ class OutletsSpider(scrapy.Spider):
         stats.inc_value("errors/count")
         outlet = outlet or discovery_of
         if outlet is not None:
-            stats.inc_value(f"outlets/{outlet.name}/errors")
+            counters.count(stats, outlet.name, counters.ERRORS)
         if discovery_of is not None:
-            stats.inc_value(f"outlets/{discovery_of.name}/discovery_failed")
-            if not stats.get_value(f"outlets/{discovery_of.name}/first_error"):
-                stats.set_value(f"outlets/{discovery_of.name}/first_error", f"{url}: {reason}")
+            counters.count(stats, discovery_of.name, counters.DISCOVERY_FAILED)
+            counters.note_first_error(stats, discovery_of.name, f"{url}: {reason}")
 
 
 class NewsSitemap(Sitemap):

@@ -17,14 +17,11 @@ import tempfile
 from scrapy import signals
 
 from crawler.config import load_actors, load_sources
-from crawler.health import outlet_stat
+from crawler.stages import item_pipelines
+from crawler import counters
 
-PIPELINES = {
-    "pipelines.clean.CleanPipeline": 100,
-    "pipelines.language.LanguagePipeline": 300,
-    "pipelines.actors.ActorsPipeline": 400,
-    "crawler.check_outlets.CheckReportPipeline": 900,
-}
+PIPELINES = item_pipelines(without=("relevance", "stance", "dedupe", "store"),
+                           add={"crawler.operations.check_outlets.CheckReportPipeline": 900})
 
 
 class CheckReportPipeline:
@@ -40,8 +37,7 @@ class CheckReportPipeline:
         return pipeline
 
     def _add(self, outlet: str, record: dict) -> None:
-        key = f"check/{outlet}/articles"
-        self.stats.set_value(key, [*(self.stats.get_value(key) or []), record])
+        counters.append_check(self.stats, outlet, counters.CHECK_ARTICLES, record)
 
     def process_item(self, item):
         self._add(item.outlet, {"url": item.url, "chars": len(item.text or ""), "language": item.language,
@@ -83,19 +79,19 @@ def judge(outlet, stats: dict) -> OutletCheck:
     check = OutletCheck(outlet.name)
 
     def count(key: str) -> int:
-        return outlet_stat(stats, outlet.name, key)
+        return counters.outlet_stat(stats, outlet.name, key)
 
-    if not count("discovery_ok"):
-        first = stats.get(f"outlets/{outlet.name}/first_error") or "no feed, sitemap or section page answered"
+    if not count(counters.DISCOVERY_OK):
+        first = counters.first_error(stats, outlet.name) or "no feed, sitemap or section page answered"
         check.add("FAIL", f"discovery failed ({first})")
         return check
-    if not count("listed"):
+    if not count(counters.LISTED):
         check.add("FAIL", "discovery: feeds, sitemaps and section pages answered but listed no article")
         return check
-    check.add("ok", f"{count('listed')} articles listed")
-    for url, reason in stats.get(f"check/{outlet.name}/failed") or []:
+    check.add("ok", f"{count(counters.LISTED)} articles listed")
+    for url, reason in counters.check_records(stats, outlet.name, counters.CHECK_FAILED):
         check.add("warn", f"newest article {url} not fetched ({reason})")
-    articles = stats.get(f"check/{outlet.name}/articles") or []
+    articles = counters.check_records(stats, outlet.name, counters.CHECK_ARTICLES)
     if not articles:
         check.add("FAIL", "no listed article could be fetched")
     for article in articles:
@@ -120,13 +116,13 @@ def judge(outlet, stats: dict) -> OutletCheck:
 
 def check_outlets(sources: str, actors: str | None = None, articles: int = 1, **settings) -> list[OutletCheck]:
     """Run the check crawl in this process (storing nothing) and judge every outlet."""
-    from crawler.run import crawl_once, project_settings
+    from crawler.operations.run import crawl_once, project_settings
 
     outlets = load_sources(sources)
     with tempfile.TemporaryDirectory() as scratch:
         crawl_settings = project_settings(
             SOURCES_FILE=str(sources), ACTORS_FILE=actors, DB_PATH=f"{scratch}/unused.db",
-            ITEM_PIPELINES=PIPELINES, CHECK_ARTICLES_PER_OUTLET=max(1, articles), CLEAN_TEMPLATES_IN_DB=False,
+            ITEM_PIPELINES=PIPELINES, CRAWL_RUN_ENABLED=False, CHECK_ARTICLES_PER_OUTLET=max(1, articles), CLEAN_TEMPLATES_IN_DB=False,
             **settings)
         crawl_settings.set("DOWNLOADER_MIDDLEWARES", {**crawl_settings.getdict("DOWNLOADER_MIDDLEWARES"),
                                                       "crawler.middlewares.SkipFetchedPagesMiddleware": None,

@@ -1,4 +1,4 @@
-"""More mentions for a teacher model to judge than the labelled ones (stance/distil.py).
+"""More mentions for a teacher model to judge than the labelled ones (lab/distil.py).
 
 Two kinds, both from the labelled sentences themselves:
 

@@ -24,33 +24,26 @@ from datetime import date, datetime, timedelta
 import math
 import statistics
 
-from crawler.health import outlet_stat
+from crawler import counters, settings as defaults
 
 TABLE = "outlet_health"
 
 
 @dataclass(frozen=True)
 class OutletHealthRules:
-    baseline_days: int = 28
-    min_days: int = 7
-    alpha: float = 0.01
-    min_pages: int = 5
+    """The thresholds; defaults are the settings' (crawler/settings.py)."""
+
+    baseline_days: int = defaults.OUTLET_HEALTH_BASELINE_DAYS
+    min_days: int = defaults.OUTLET_HEALTH_MIN_DAYS
+    alpha: float = defaults.OUTLET_HEALTH_ALPHA
+    min_pages: int = defaults.OUTLET_HEALTH_MIN_PAGES
 
     @classmethod
     def from_settings(cls, settings) -> "OutletHealthRules":
-        return cls(settings.getint("OUTLET_HEALTH_BASELINE_DAYS", 28), settings.getint("OUTLET_HEALTH_MIN_DAYS", 7),
-                   settings.getfloat("OUTLET_HEALTH_ALPHA", 0.01), settings.getint("OUTLET_HEALTH_MIN_PAGES", 5))
-
-
-def create_table(db) -> None:
-    db[TABLE].create(
-        {"crawl_run_id": int, "outlet_id": int, "day": str, "articles": int, "baseline_mean": float,
-         "baseline_days": int, "pages": int, "kept": int, "no_text": int, "median_chars": int,
-         "baseline_median_chars": int, "low": int, "high": int, "extraction": int, "status": str, "note": str},
-        pk=("crawl_run_id", "outlet_id"),
-        foreign_keys=[("crawl_run_id", "crawl_runs", "id"), ("outlet_id", "outlets", "id")],
-    )
-    db[TABLE].create_index(["outlet_id", "day"])
+        return cls(settings.getint("OUTLET_HEALTH_BASELINE_DAYS", cls.baseline_days),
+                   settings.getint("OUTLET_HEALTH_MIN_DAYS", cls.min_days),
+                   settings.getfloat("OUTLET_HEALTH_ALPHA", cls.alpha),
+                   settings.getint("OUTLET_HEALTH_MIN_PAGES", cls.min_pages))
 
 
 def judged_day(run_started: str, setting: str | None = None) -> str:
@@ -137,7 +130,8 @@ def assess_outlets(db, run_id: int, started: str, outlets, outlet_ids: dict[str,
     rows = []
     for outlet in outlets:
         outlet_id = outlet_ids[outlet.name]
-        pages, no_text, irrelevant = (outlet_stat(stats, outlet.name, key) for key in ("pages", "no_text", "irrelevant"))
+        pages, no_text, irrelevant = (counters.outlet_stat(stats, outlet.name, key)
+                                       for key in (counters.PAGES, counters.NO_TEXT, counters.IRRELEVANT))
         counts = {"pages": pages, "no_text": no_text, "kept": pages - no_text - irrelevant}
         row = {"crawl_run_id": run_id, "outlet_id": outlet_id, "day": day, **volume(db, outlet_id, day, rules)}
         found = extraction(db, run_id, outlet_id, counts, started, rules)

@@ -1,6 +1,6 @@
 """Compare approaches to Russian stance on RuSentNE's held-out part (the same sentences for all).
 
-    .venv/bin/python benchmarks/russian_stance.py [--data ../shared/data/rusentne/train.tsv] [--held-out 0.15]
+    .venv/bin/python lab/benchmarks/russian_stance.py [--data ../shared/data/rusentne/train.tsv] [--held-out 0.15]
 
 - char n-grams: TF-IDF of character 2-5-grams of the sentence with the entity replaced by a
   marker, and of the six words each side of it, plus word 1-2-grams of that window, with a
@@ -23,8 +23,8 @@ import time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from stance.rusentne import f1_pn, read_rusentne  # noqa: E402
-from stance.training import evaluate, scores  # noqa: E402
+from lab.rusentne import f1_pn, read_rusentne  # noqa: E402
+from lab.training import evaluate, scores  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "rusentne" / "train.tsv"
 

@@ -11,6 +11,7 @@ import time
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
+from crawler import settings as defaults
 
 
 class Progress:
@@ -25,7 +26,7 @@ class Progress:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("PROGRESS_ENABLED"):
             raise NotConfigured
-        extension = cls(crawler, crawler.settings.getfloat("PROGRESS_INTERVAL", 2.0), sys.stderr)
+        extension = cls(crawler, crawler.settings.getfloat("PROGRESS_INTERVAL", defaults.PROGRESS_INTERVAL), sys.stderr)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

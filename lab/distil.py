@@ -1,5 +1,5 @@
 """A teacher's lessons: a larger stance model judges the labelled mentions and many more made
-from the same sentences (stance/augment.py), and a smaller one learns from its probabilities.
+from the same sentences (lab/augment.py), and a smaller one learns from its probabilities.
 
 `teach` writes one JSON line per judged mention:
 `{"sentence", "from", "to", "group", "gold", "teacher": [p_critical, p_neutral, p_supportive]}`.
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from stance.augment import NearWords, other_names, swap_words
+from lab.augment import NearWords, other_names, swap_words
 from stance.labels import LABELS, Mention
-from stance.training import validation_split
+from lab.training import validation_split
 
 logger = logging.getLogger(__name__)
 

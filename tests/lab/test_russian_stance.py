@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from stance.e5_small import encoder_dir
-from stance.rusentne import f1_pn, held_out, read_rusentne
+from lab.rusentne import f1_pn, held_out, read_rusentne
 from tests.conftest import shared_file
 
 TEXTS = ["Путин раскритиковал НАТО за расширение на восток.", "Пашинян заявил, что Армения заморозила участие в ОДКБ.",

@@ -29,6 +29,7 @@ from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
 from crawler.items import ArticleItem
+from crawler.stages import item_pipelines
 from crawler.urls import normalise_url
 
 logger = logging.getLogger(__name__)
@@ -59,14 +60,9 @@ def redis_settings(url: str, run: str, fetch_only: bool) -> dict:
         "SCRAPE_ROLE": "fetcher" if fetch_only else "writer",
     }
     if fetch_only:
-        settings["ITEM_PIPELINES"] = {
-            "pipelines.clean.CleanPipeline": 100,
-            "pipelines.relevance.RelevancePipeline": 200,
-            "pipelines.language.LanguagePipeline": 300,
-            "pipelines.actors.ActorsPipeline": 400,
-            "pipelines.stance.StancePipeline": 500,
-            "crawler.scale_out.PushToWriter": 700,
-        }
+        settings["ITEM_PIPELINES"] = item_pipelines(without=("dedupe", "store"),
+                                                    add={"crawler.extensions.scale_out.PushToWriter": 700})
+        settings["CRAWL_RUN_ENABLED"] = False  # the writer's run: a fetcher writes no database
         settings["CLEAN_TEMPLATES_IN_DB"] = False  # outlet boilerplate learned in memory only
         settings["DOWNLOADER_MIDDLEWARES"] = {  # those read and write the writer's database
             "crawler.middlewares.SkipFetchedPagesMiddleware": None,
@@ -153,7 +149,7 @@ class Writer:
         return extension
 
     def spider_opened(self, spider):
-        from crawler.database import open_database
+        from crawler.storage.database import open_database
         from pipelines.dedupe import DedupePipeline
         from pipelines.store import StorePipeline
 

@@ -11,31 +11,32 @@ outlet in `crawl_run_outlets`, and compared with the outlet's earlier runs:
 
 from dataclasses import dataclass
 
+from crawler import counters, settings as defaults
+
 
 @dataclass(frozen=True)
 class HealthRules:
-    quiet_runs: int = 3
-    max_error_rate: float = 0.2
-    min_errors: int = 5
+    """The thresholds; defaults are the settings' (crawler/settings.py)."""
+
+    quiet_runs: int = defaults.HEALTH_QUIET_RUNS
+    max_error_rate: float = defaults.HEALTH_MAX_ERROR_RATE
+    min_errors: int = defaults.HEALTH_MIN_ERRORS
 
     @classmethod
     def from_settings(cls, settings) -> "HealthRules":
-        return cls(settings.getint("HEALTH_QUIET_RUNS", 3), settings.getfloat("HEALTH_MAX_ERROR_RATE", 0.2),
-                   settings.getint("HEALTH_MIN_ERRORS", 5))
-
-
-def outlet_stat(stats: dict, name: str, key: str) -> int:
-    """One of this run's per-outlet counters (`outlets/NAME/KEY` in Scrapy's stats), 0 when unset."""
-    return int(stats.get(f"outlets/{name}/{key}", 0) or 0)
+        return cls(settings.getint("HEALTH_QUIET_RUNS", cls.quiet_runs),
+                   settings.getfloat("HEALTH_MAX_ERROR_RATE", cls.max_error_rate),
+                   settings.getint("HEALTH_MIN_ERRORS", cls.min_errors))
 
 
 def outlet_counts(stats: dict, name: str) -> dict:
     """This run's counters for one outlet."""
     def count(key: str) -> int:
-        return outlet_stat(stats, name, key)
+        return counters.outlet_stat(stats, name, key)
 
-    return {"requests": count("requests"), "pages_fetched": count("pages"), "articles_new": count("articles_new"),
-            "errors": count("errors"), "discovery_failed": count("discovery_failed"), "discovery_ok": count("discovery_ok")}
+    return {"requests": count(counters.REQUESTS), "pages_fetched": count(counters.PAGES),
+            "articles_new": count(counters.ARTICLES_NEW), "errors": count(counters.ERRORS),
+            "discovery_failed": count(counters.DISCOVERY_FAILED), "discovery_ok": count(counters.DISCOVERY_OK)}
 
 
 def error_rate_warning(subject: str, errors: int, requests: int, rules: HealthRules) -> str | None:
@@ -64,7 +65,7 @@ def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict,
         rows.append({"crawl_run_id": run_id, "outlet_id": outlet_ids[outlet.name],
                      **{key: counts[key] for key in ("pages_fetched", "articles_new", "errors", "discovery_failed")}})
         if counts["discovery_failed"] and not counts["discovery_ok"]:
-            first = stats.get(f"outlets/{outlet.name}/first_error") or "no readable answer"
+            first = counters.first_error(stats, outlet.name) or "no readable answer"
             warnings.append(f"outlet {outlet.name}: no feed, sitemap or section page could be read ({first}); "
                             f"check its URLs in {sources_file}, or whether the site is down")
             continue

@@ -1,26 +1,14 @@
-"""The SQLite database researchers query: schema, migrations and opening it for writing.
-
-Every table is described column by column in the README ("Database schema"). Schema changes
-are sqlite-utils migrations: each a small function, applied in order when the database is
-opened, recorded in `_sqlite_migrations` so that a database written by an earlier version is
+"""The schema as a sequence of sqlite-utils migrations, applied in order when the database is
+opened and recorded in `_sqlite_migrations`, so a database written by an earlier version is
 upgraded in place.
-"""
 
-from datetime import datetime, timezone
-from pathlib import Path
+Each migration carries its own table definitions, frozen as they were when it was written: a
+later change of the code that reads or fills a table never changes what an old migration
+creates. A schema change is a new migration at the end, never an edit of one here.
+"""
 
 import sqlite_utils
 from sqlite_utils import Migrations
-
-from crawler import outlet_health
-from crawler.summaries import DAILY_VOLUME, create_summary_tables
-
-BUSY_TIMEOUT_MS = 10_000
-
-
-def utc_now() -> str:
-    """The current time as every timestamp column stores it: UTC, ISO 8601, to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 migrations = Migrations("csto_monitor")
 
@@ -133,19 +121,19 @@ def outlet_templates(db: sqlite_utils.Database) -> None:
 
 @migrations()
 def dashboard_summaries(db: sqlite_utils.Database) -> None:
-    """Daily summary tables the dashboard reads (crawler/summaries.py); filled by the next refresh."""
-    create_summary_tables(db)
+    """Daily summary tables the dashboard reads (crawler/storage/summaries.py); filled by the next refresh."""
+    _summary_tables_v1(db)
 
 
 @migrations()
 def dashboard_volume_view(db: sqlite_utils.Database) -> None:
-    """The daily_volume view the dashboard's volume panels read (crawler/summaries.py)."""
-    db.create_view("daily_volume", DAILY_VOLUME)
+    """The daily_volume view the dashboard's volume panels read (crawler/storage/summaries.py)."""
+    db.create_view("daily_volume", _DAILY_VOLUME_V1)
 
 
 @migrations()
 def run_health(db: sqlite_utils.Database) -> None:
-    """Each run's health warnings, and what each outlet yielded in each run (crawler/health.py)."""
+    """Each run's health warnings, and what each outlet yielded in each run (crawler/operations/health.py)."""
     db["crawl_runs"].add_column("warnings", str)
     db["crawl_run_outlets"].create(
         {"crawl_run_id": int, "outlet_id": int, "pages_fetched": int, "articles_new": int, "errors": int,
@@ -159,12 +147,12 @@ def run_health(db: sqlite_utils.Database) -> None:
 @migrations()
 def outlet_health_alerts(db: sqlite_utils.Database) -> None:
     """Per run and outlet: volume against its 28-day baseline and extraction checks
-    (crawler/outlet_health.py); a run's notes (bursts) beside its warnings."""
-    outlet_health.create_table(db)
+    (crawler/operations/outlet_health.py); a run's notes (bursts) beside its warnings."""
+    _outlet_health_table_v1(db)
     db["crawl_runs"].add_column("notes", str)
 
 
-ARTICLE_ALERTS = """
+_ARTICLE_ALERTS_V1 = """
     with strongest as (
       select s.article_id, ac.name as actor, s.label, s.score, json_extract(s.evidence, '$[0]') as evidence,
         row_number() over (partition by s.article_id order by abs(coalesce(s.score, 0)) desc, ac.name) as rank
@@ -187,41 +175,62 @@ ARTICLE_ALERTS = """
 def article_alerts_view(db: sqlite_utils.Database) -> None:
     """One Atom-ready row per article with the actor it portrays most strongly: what the outlet
     and full-text alert feeds (datasette/metadata.yml) select from."""
-    db.create_view("article_alerts", ARTICLE_ALERTS)
+    db.create_view("article_alerts", _ARTICLE_ALERTS_V1)
 
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    db.enable_wal()
-    db.execute("PRAGMA foreign_keys = ON")
-    migrations.apply(db)
-    return db
+
+@migrations()
+def page_reasons_as_categories(db: sqlite_utils.Database) -> None:
+    """`pages.reason` names a category (`no topic keyword`, `no article text`), the URL being in
+    `url`: reasons written by earlier versions lose the URL they embedded."""
+    db.execute("update pages set reason = 'no topic keyword' where reason like 'no topic keyword in %'")
+    db.execute("update pages set reason = 'no article text' where reason like 'no article text at %'")
 
 
-def last_read_starts(path: str | Path, outlet_names: list[str]) -> dict[str, str]:
-    """For each outlet: when the last run that read it without a failed feed, sitemap or
-    section page, and without a page that failed for a reason that may pass (timeout, 5xx),
-    started (UTC, ISO 8601). Outlets never read so are left out."""
-    if not Path(path).exists():
-        return {}
-    db = sqlite_utils.Database(path)
-    try:
-        if "stats" not in db["crawl_runs"].columns_dict:
-            return {}
-        starts = {}
-        for name in outlet_names:
-            ok, failed, transient = (f'$."outlets/{name}/{key}"' for key in ("discovery_ok", "discovery_failed", "transient_failures"))
-            row = db.execute(
-                "select max(started) from crawl_runs where status in ('ok', 'partial') "
-                "and json_extract(stats, ?) > 0 and json_extract(stats, ?) is null and json_extract(stats, ?) is null",
-                [ok, failed, transient],
-            ).fetchone()
-            if row and row[0]:
-                starts[name] = row[0]
-        return starts
-    finally:
-        db.close()
+# --- frozen definitions the migrations above create ---------------------------------------
+_STANCE_COUNTS_V1 = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}
+
+
+def _summary_tables_v1(db: sqlite_utils.Database) -> None:
+    """The summary tables, each with the covering indexes its dashboard panels read."""
+    db["daily_articles"].create(
+        {"day": str, "week": str, "outlet_id": int, "language": str, "articles": int, "copies": int},
+        foreign_keys=[("outlet_id", "outlets", "id")],
+    )
+    db["daily_articles"].create_index(["day", "outlet_id", "language", "articles", "copies"])
+    db["daily_stances"].create(
+        {"day": str, "week": str, "outlet_id": int, "actor_id": int, "language": str, **_STANCE_COUNTS_V1},
+        foreign_keys=[("outlet_id", "outlets", "id"), ("actor_id", "actors", "id")],
+    )
+    db["daily_stances"].create_index(["day"])
+    db["daily_stances"].create_index(["actor_id", "day", "outlet_id", "language", "articles", "scored", "score_sum"])
+    db["daily_stances"].create_index(["outlet_id", "actor_id", "day", "language", "articles", "scored", "score_sum", "critical", "neutral", "supportive"])
+    db["weekly_stances"].create(
+        {"week": str, "outlet_id": int, "actor_id": int, "language": str, **_STANCE_COUNTS_V1},
+        foreign_keys=[("outlet_id", "outlets", "id"), ("actor_id", "actors", "id")],
+    )
+    db["weekly_stances"].create_index(["week"])
+    db["weekly_stances"].create_index(["actor_id", "week", "outlet_id", "language", "articles", "scored", "score_sum"])
+    db["articles"].create_index(["date(published)"], index_name="idx_articles_day")  # an index on the expression
+    db["crawl_runs"].add_column("summarised", int)
+
+
+def _outlet_health_table_v1(db) -> None:
+    db["outlet_health"].create(
+        {"crawl_run_id": int, "outlet_id": int, "day": str, "articles": int, "baseline_mean": float,
+         "baseline_days": int, "pages": int, "kept": int, "no_text": int, "median_chars": int,
+         "baseline_median_chars": int, "low": int, "high": int, "extraction": int, "status": str, "note": str},
+        pk=("crawl_run_id", "outlet_id"),
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id"), ("outlet_id", "outlets", "id")],
+    )
+    db["outlet_health"].create_index(["outlet_id", "day"])
+
+
+# Articles per day, outlet and language, either all of them (actor '') or those that mention one
+# actor (actor = its name): what the dashboard's volume panels count under the actor filter.
+_DAILY_VOLUME_V1 = """
+    select day, week, outlet_id, language, '' as actor, articles from daily_articles
+    union all
+    select d.day, d.week, d.outlet_id, d.language, ac.name as actor, d.articles
+    from daily_stances d join actors ac on ac.id = d.actor_id
+"""

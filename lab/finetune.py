@@ -11,35 +11,15 @@ import random
 
 import torch
 
-from stance.distil import Taught, soft_targets, split_by_sentence
+from lab.distil import Taught, soft_targets, split_by_sentence
+from stance.adapters import LORA_TARGETS, add_adapters
 from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention
 from stance.model import PACKAGED_ENCODER, StanceModel, encoder_location
-from stance.training import balanced_loss, balanced_soft_loss, epoch_macro_f1, improves, validation_split
+from lab.training import balanced_loss, balanced_soft_loss, epoch_macro_f1, improves, validation_split
 
 logger = logging.getLogger(__name__)
-
-# BERT's attention and feed-forward layers (MiniLM, e5-small), and MPNet's attention under its own names
-LORA_TARGETS = ["query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense",
-                "attn.q", "attn.k", "attn.v", "attn.o"]
-
-
-def lora_config(rank: int, alpha: int, targets: list[str], layers: list[int] | None = None):
-    from peft import LoraConfig
-
-    return LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=0.1, target_modules=targets, bias="none",
-                      layers_to_transform=layers)
-
-
-def add_adapters(encoder: MentionEncoder, rank: int, alpha: int, targets: list[str], layers: list[int] | None = None) -> None:
-    """LoRA adapters on `targets` of every layer, or only of `layers` (the top ones: training
-    then back-propagates through those alone, which is what makes a 12-layer encoder trainable
-    on a CPU)."""
-    from peft import get_peft_model
-
-    encoder.model = get_peft_model(encoder.model, lora_config(rank, alpha, targets, layers))
-
 
 def length_batches(mentions: list[Mention], indexes: list[int], batch_size: int) -> list[list[int]]:
     """Batches of mentions of about the same length (little padding: training runs about twice
@@ -75,7 +55,7 @@ def fine_tune(
     """Train adapters and head together; a held-out slice of the data picks the best epoch
     (with `validation_fraction` 0, every mention trains and the last epoch is kept).
 
-    With `taught` (a teacher's lessons, stance/distil.py), those train instead of `mentions`:
+    With `taught` (a teacher's lessons, lab/distil.py), those train instead of `mentions`:
     each towards the teacher's probabilities, mixed with the gold label where there is one
     (`gold_weight`), and the held-out slice is whole sentences, none of whose variants train.
 
@@ -174,12 +154,3 @@ def fine_tune(
     model = StanceModel(mention_encoder, head.cpu(), config)
     model.adapter = {k: v.cpu() for k, v in adapter_state.items()}
     return model
-
-
-def load_adapters(encoder: MentionEncoder, adapter: dict, state: dict) -> None:
-    """Apply stored LoRA adapters to the encoder and merge them into its weights."""
-    from peft import set_peft_model_state_dict
-
-    add_adapters(encoder, adapter["rank"], adapter["alpha"], adapter["targets"], adapter.get("layers"))
-    set_peft_model_state_dict(encoder.model, state)
-    encoder.model = encoder.model.merge_and_unload().eval()

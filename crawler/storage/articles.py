@@ -6,8 +6,13 @@ transaction and a bulk load thousands.
 """
 
 import json
+import logging
+import os
+from pathlib import Path
 
 import sqlite_utils
+
+logger = logging.getLogger(__name__)
 
 
 def store_article(
@@ -38,6 +43,23 @@ def store_article(
     return article_id
 
 
+STORAGE_ERROR = "storage/error"  # the stats key that stops the crawl once the database cannot be written
+
+
+def storage_failed(crawler) -> bool:
+    return bool(crawler.stats.get_value(STORAGE_ERROR))
+
+
+def report_storage_failure(crawler, db_path, error: Exception) -> None:
+    """The database cannot be written (disk full, read-only): stop the crawl, once. The failed
+    article's transaction was rolled back, so nothing is half-written; what was not stored is
+    fetched again next run. `csto-monitor crawl` reports the line and exits 2."""
+    if not storage_failed(crawler):
+        crawler.stats.set_value(STORAGE_ERROR, storage_problem(db_path, error))
+        logger.warning("crawl stopped: %s", crawler.stats.get_value(STORAGE_ERROR))
+        crawler.engine.close_spider(crawler.spider, "storage_failed")
+
+
 class StorageError(RuntimeError):
     """The database cannot be written; the message is one line saying why and what to do."""
 
@@ -57,6 +79,31 @@ def storage_problem(db_path, error: Exception, before_crawl: bool = False) -> st
             "are fetched again by the next run")
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def writable_folder_problem(folder: Path) -> str:
+    return (f"cannot write in the folder {folder}, which holds the database and its lock file: "
+            "make it writable, or pass --db with a path in a writable folder")
+
+
+def check_database_path(db_path) -> None:
+    """Before the lock is taken: raise StorageError (one line) when `db_path` is not a SQLite
+    database or its folder cannot be written, so nothing (no lock file) is left beside it."""
+    path = Path(db_path)
+    if path.is_dir():
+        raise StorageError(f"{db_path} is a folder: pass --db with the path of a database file, such as {path / 'monitor.db'}")
+    if path.exists() and path.stat().st_size:
+        with path.open("rb") as handle:
+            if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise StorageError(f"{db_path} is not a SQLite database: pass --db with the path of a monitor database "
+                                   "(a new one is created where none exists)")
+    folder = path.resolve().parent
+    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
+    if not os.access(existing, os.W_OK):
+        raise StorageError(writable_folder_problem(existing))
+
+
 def limit_size(db: sqlite_utils.Database, max_size_mb: float) -> None:
     """Let the database grow to at most `max_size_mb` (0: no limit): past it a write fails as on
     a full disk, which the store stage reports and stops on (setting DB_MAX_SIZE_MB)."""
@@ -69,7 +116,7 @@ def check_writable(db_path) -> None:
     """Raise StorageError (one line) unless the database can be opened, upgraded and written."""
     import sqlite3
 
-    from crawler.database import open_database
+    from crawler.storage.database import open_database
 
     try:
         db = open_database(db_path)

@@ -6,23 +6,59 @@ import os
 import sys
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import BaseSettings
 from scrapy.utils.project import get_project_settings
 
-from crawler.config import load_actors, load_sources
-from crawler.database import open_database
-from crawler.lock import database_lock
-from crawler.storage import StorageError, check_writable
+from crawler.config import ConfigError, load_actors, load_sources
+from crawler.storage.database import open_database
+from crawler.storage.lock import database_lock
+from crawler.storage.articles import STORAGE_ERROR, StorageError, check_database_path, check_writable
 
 SUMMARY_FIELDS = ("pages_fetched", "articles_new", "duplicates", "dropped", "errors")
 
 
 def project_settings(**overrides):
+    """The project's settings with `overrides`; a text value (from `--set`) that does not fit the
+    type of the setting's default is a ConfigError naming it."""
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     settings = get_project_settings()
     for name, value in overrides.items():
         if value is not None:
+            if isinstance(value, str):
+                check_setting_value(name, value, settings.get(name))
             settings.set(name, value, priority="cmdline")
     return settings
+
+
+BOOLEAN_TEXTS = {"true", "false", "1", "0"}
+
+
+def default_text(default) -> str:
+    return json.dumps(default.copy_to_dict()) if isinstance(default, BaseSettings) else repr(default)
+
+
+def check_setting_value(name: str, value: str, default) -> None:
+    """Raise ConfigError (one line) when `value` cannot be read as the type of `default`, as
+    Scrapy's settings.getbool / getfloat / getdict would have to."""
+    if isinstance(default, bool):
+        ok, kind = value.strip().lower() in BOOLEAN_TEXTS, "True or False"
+    elif isinstance(default, (int, float)):
+        try:
+            float(value)
+            ok = True
+        except ValueError:
+            ok = False
+        kind = "a number"
+    elif isinstance(default, (dict, BaseSettings)):
+        try:
+            ok = isinstance(json.loads(value), dict)
+        except ValueError:
+            ok = False
+        kind = "a JSON object"
+    else:
+        return
+    if not ok:
+        raise ConfigError(f"--set {name}={value}: {name} takes {kind} (its default is {default_text(default)})")
 
 
 def run_crawl(
@@ -44,11 +80,12 @@ def run_crawl(
         return {"id": None, "status": "ok" if stats.get("finish_reason") == "finished" else "failed",
                 "pages_fetched": stats.get("response_received_count", 0),
                 "articles_new": stats.get("articles/pushed", 0), "errors": stats.get("errors/count", 0)}
+    check_database_path(db_path)
     with database_lock(db_path):
         check_writable(db_path)
         crawler = crawl_once(settings, sources, since, refresh)
-    if crawler.stats.get_value("storage/error"):
-        raise StorageError(crawler.stats.get_value("storage/error"))
+    if crawler.stats.get_value(STORAGE_ERROR):
+        raise StorageError(crawler.stats.get_value(STORAGE_ERROR))
     db = open_database(db_path)
     try:
         rows = list(db.query("select * from crawl_runs order by id desc limit 1"))

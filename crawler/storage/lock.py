@@ -12,6 +12,8 @@ import fcntl
 import os
 from pathlib import Path
 
+from crawler.storage.articles import StorageError, writable_folder_problem
+
 _held: dict[Path, int] = {}  # lock files this process holds, with their descriptors
 
 
@@ -32,10 +34,8 @@ def acquire(db_path: str | Path) -> bool:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:  # a read-only folder, say: the database could not be written either
-        from crawler.storage import StorageError, storage_problem
-
-        raise StorageError(storage_problem(db_path, error, before_crawl=True)) from None
+    except OSError:  # a read-only folder: the lock file cannot be made there
+        raise StorageError(writable_folder_problem(path.parent)) from None
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -1,6 +1,6 @@
 """Stance speed: mentions and articles per second for the default model (or --model), on CPU or GPU.
 
-    .venv/bin/python benchmarks/stance.py [--articles 60] [--device cpu|cuda] [--workers N]
+    .venv/bin/python lab/benchmarks/stance.py [--articles 60] [--device cpu|cuda] [--workers N]
         [--eval ../shared/data/newsmtsc/devtest_mt.jsonl] [--model mpnet-newsmtsc]
 
 Articles are synthetic, about 800 words each, naming 5 actors 3 times each (15 mentions), built
@@ -76,8 +76,8 @@ def run(model, finder, articles: list[str], batch_size: int, workers: int = 1) -
 
 
 def macro_f1(model, path: str) -> float:
-    from stance.newsmtsc import read_newsmtsc
-    from stance.training import evaluate
+    from lab.newsmtsc import read_newsmtsc
+    from lab.training import evaluate
 
     mentions, labels = read_newsmtsc(path)
     return evaluate(model, mentions, labels)["macro_f1"]

@@ -43,41 +43,6 @@ WEEKLY_STANCES = f"""
     group by week, outlet_id, actor_id, language
 """
 
-# Articles per day, outlet and language, either all of them (actor '') or those that mention one
-# actor (actor = its name): what the dashboard's volume panels count under the actor filter.
-DAILY_VOLUME = """
-    select day, week, outlet_id, language, '' as actor, articles from daily_articles
-    union all
-    select d.day, d.week, d.outlet_id, d.language, ac.name as actor, d.articles
-    from daily_stances d join actors ac on ac.id = d.actor_id
-"""
-
-STANCE_COUNTS = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}
-
-
-def create_summary_tables(db: sqlite_utils.Database) -> None:
-    """The summary tables, each with the covering indexes its dashboard panels read."""
-    db["daily_articles"].create(
-        {"day": str, "week": str, "outlet_id": int, "language": str, "articles": int, "copies": int},
-        foreign_keys=[("outlet_id", "outlets", "id")],
-    )
-    db["daily_articles"].create_index(["day", "outlet_id", "language", "articles", "copies"])
-    db["daily_stances"].create(
-        {"day": str, "week": str, "outlet_id": int, "actor_id": int, "language": str, **STANCE_COUNTS},
-        foreign_keys=[("outlet_id", "outlets", "id"), ("actor_id", "actors", "id")],
-    )
-    db["daily_stances"].create_index(["day"])
-    db["daily_stances"].create_index(["actor_id", "day", "outlet_id", "language", "articles", "scored", "score_sum"])
-    db["daily_stances"].create_index(["outlet_id", "actor_id", "day", "language", *MEASURES])
-    db["weekly_stances"].create(
-        {"week": str, "outlet_id": int, "actor_id": int, "language": str, **STANCE_COUNTS},
-        foreign_keys=[("outlet_id", "outlets", "id"), ("actor_id", "actors", "id")],
-    )
-    db["weekly_stances"].create_index(["week"])
-    db["weekly_stances"].create_index(["actor_id", "week", "outlet_id", "language", "articles", "scored", "score_sum"])
-    db["articles"].create_index([DAY], index_name="idx_articles_day")  # an index on the expression
-    db["crawl_runs"].add_column("summarised", int)
-
 
 def days_to_refresh(db: sqlite_utils.Database) -> list[str | None] | None:
     """Publication days touched by runs not yet summarised; None when nothing was ever summarised."""

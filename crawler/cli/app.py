@@ -1,0 +1,33 @@
+"""The `csto-monitor` command group, its exit codes and the helpers every command shares."""
+
+import sys
+
+import click
+
+DEFAULT_DB = "data/monitor.db"
+EXIT_FAILED = 2
+EXIT_LOCKED = 3
+EXIT_CONFIG_ERROR = 4
+EXIT_CODES = {"ok": 0, "partial": 1, "failed": EXIT_FAILED}
+
+
+def fail(message: str, code: int = 1) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group()
+@click.version_option(package_name="csto-monitor")
+def main():
+    """CSTO Monitor: follow what outlets publish about the CSTO and how they portray each actor."""
+
+
+def parse_overrides(overrides) -> dict:
+    """--set NAME=VALUE options as settings; a malformed one is a configuration error (exit 4)."""
+    settings = {}
+    for override in overrides:
+        name, sep, value = override.partition("=")
+        if not sep or not name:
+            fail(f"--set {override!r}: expected NAME=VALUE, for example --set DOWNLOAD_DELAY=2", EXIT_CONFIG_ERROR)
+        settings[name] = value
+    return settings

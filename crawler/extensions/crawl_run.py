@@ -1,0 +1,148 @@
+"""The owner of a crawl run: the database's lock, this run's `crawl_runs` row, the outlets and
+actors the dashboard names, and, when the spider closes, the per-outlet counts, health checks,
+outlet health and the refresh of the dashboard's summary tables.
+
+The lock is taken when the crawler is built, before any component opens the database
+(`csto-monitor crawl` holds it already; `scrapy crawl` takes it here). The row is written when
+the spider opens and finished when it closes; a crawl that dies in between leaves it `running`,
+and the next run marks it `interrupted`. The store stage only writes articles: it reads the run's
+id from the stats (`counters.RUN_ID`).
+"""
+
+import json
+import logging
+import sqlite3
+
+from scrapy import signals
+
+from crawler import counters
+from crawler.config import load_actors
+from crawler.operations.health import HealthRules, check_run
+from crawler.operations.outlet_health import OutletHealthRules, alert_lines, assess_outlets
+from crawler.storage import lock
+from crawler.storage.articles import report_storage_failure, storage_failed
+from crawler.storage.database import open_database, utc_now
+from crawler.storage.summaries import refresh_summaries
+
+logger = logging.getLogger(__name__)
+
+def run_counts(stats: dict) -> dict:
+    """The crawl_runs counters, read from Scrapy's stats."""
+    return {
+        "pages_fetched": stats.get("response_received_count", 0),
+        "articles_new": stats.get("articles/new", 0),
+        "duplicates": stats.get("articles/duplicate", 0),
+        "dropped": stats.get("articles/dropped/irrelevant", 0) + stats.get("articles/dropped/no_text", 0),
+        "errors": stats.get("errors/count", 0),
+    }
+
+
+def run_status(reason: str, outlets: list, stats: dict) -> str:
+    """ok; partial when some outlet could not be read at all (every feed, sitemap or section
+    page failed); failed when all outlets failed or the crawl did not finish. (A health warning
+    makes an ok run partial too: see CrawlRun.finish.)"""
+    dead = [o.name for o in outlets if counters.outlet_stat(stats, o.name, counters.DISCOVERY_FAILED)
+            and not counters.outlet_stat(stats, o.name, counters.DISCOVERY_OK)]
+    if reason != "finished" or (outlets and len(dead) == len(outlets)):
+        return "failed"
+    return "partial" if dead else "ok"
+
+
+def upsert_by_name(db, table: str, record: dict) -> int:
+    """The id of the row named record["name"], inserted or updated from `record`."""
+    row = db.execute(f"select id from [{table}] where name = ?", [record["name"]]).fetchone()
+    if row:
+        db[table].update(row[0], record)
+        return row[0]
+    return db[table].insert(record).last_pk
+
+
+class CrawlRun:
+    """Scrapy extension (CRAWL_RUN_ENABLED): one run of the crawl in the database, start to end."""
+
+    def __init__(self, crawler, db_path: str, actors_file: str, health_rules: HealthRules,
+                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.actors_file = actors_file
+        self.health_rules = health_rules
+        self.outlet_health_rules = outlet_health_rules
+        self.outlet_health_day = outlet_health_day
+        self.db = None
+        self.run_id = None
+        self.started = None
+        self.outlet_ids: dict[str, int] = {}
+        self.took_lock = lock.acquire(db_path)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        from scrapy.exceptions import NotConfigured
+
+        settings = crawler.settings
+        if not settings.getbool("CRAWL_RUN_ENABLED"):
+            raise NotConfigured("CRAWL_RUN_ENABLED is off (a fetch-only or check crawl writes no run)")
+        extension = cls(crawler, settings.get("DB_PATH"), settings.get("ACTORS_FILE"), HealthRules.from_settings(settings),
+                        OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"))
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider):
+        self.db = open_database(self.db_path)
+        try:
+            with self.db.atomic():
+                # the lock is ours, so a run still marked running died without finishing (kill -9)
+                self.db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
+                for outlet in spider.outlets:
+                    self.outlet_ids[outlet.name] = upsert_by_name(
+                        self.db, "outlets",
+                        {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language})
+                for actor in load_actors(self.actors_file).actors:
+                    upsert_by_name(self.db, "actors", {"name": actor.name, "kind": actor.kind})
+                self.started = utc_now()
+                self.run_id = self.db["crawl_runs"].insert({"started": self.started, "status": "running"}).last_pk
+        except sqlite3.Error as error:
+            report_storage_failure(self.crawler, self.db_path, error)
+            return
+        self.crawler.stats.set_value(counters.RUN_ID, self.run_id)
+
+    def spider_closed(self, spider, reason):
+        """Finish this run's crawl_runs row once every page and item is done; release the lock."""
+        try:
+            if self.run_id is not None and not storage_failed(self.crawler):
+                self.finish(spider, reason)
+        except sqlite3.Error as error:
+            report_storage_failure(self.crawler, self.db_path, error)
+        finally:
+            if self.db is not None:
+                self.db.close()
+            if self.took_lock:
+                lock.release(self.db_path)
+
+    def finish(self, spider, reason: str) -> None:
+        """Counts, status, per-outlet yields and health warnings; then the dashboard's summaries."""
+        stats = self.crawler.stats.get_stats()
+        counts = run_counts(stats)
+        status = run_status(reason, spider.outlets, stats)
+        with self.db.atomic():
+            warnings = check_run(self.db, self.run_id, spider.outlets, self.outlet_ids, stats, self.health_rules,
+                                 str(spider.sources))
+            health = assess_outlets(self.db, self.run_id, self.started, spider.outlets, self.outlet_ids, stats,
+                                    self.outlet_health_rules, self.outlet_health_day)
+            alerts, notes = alert_lines(health)
+            warnings += alerts
+            if warnings and status == "ok":
+                status = "partial"
+            self.db["crawl_runs"].update(
+                self.run_id,
+                {"finished": utc_now(), "status": status, **counts, "warnings": json.dumps(warnings, ensure_ascii=False),
+                 "notes": json.dumps(notes, ensure_ascii=False),
+                 "stats": json.dumps(stats, default=str, sort_keys=True)},
+            )
+        for warning in warnings:
+            logger.warning("health: %s", warning)
+        for note in notes:
+            logger.info("health: %s", note)
+        days = refresh_summaries(self.db)
+        logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
+        logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))
