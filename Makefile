@@ -43,8 +43,10 @@ redis:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends redis-server; }
 
+# Two workers, each taking whole test files (their module fixtures are built once): about 5 minutes
+# here against 6.5 on one.
 test: $(INSTALLED) $(MPNET_INSTALLED) chromium redis
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
 	rm -rf $(VENV) data/monitor.db*

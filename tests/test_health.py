@@ -46,3 +46,15 @@ def test_an_error_rate_above_the_threshold_is_flagged_for_outlet_and_run(tmp_pat
                         "this run: 8 of 22 requests failed (36%, more than HEALTH_MAX_ERROR_RATE 20%)"]
     few = {**stats, "outlets/Wire/errors": 4, "errors/count": 4}  # a handful of dead links is normal
     assert check_run(db, run, [outlet()], ids, few, RULES) == []
+
+
+def test_rules_read_their_settings_with_the_defaults_of_settings_py():
+    from scrapy.settings import Settings
+
+    from crawler import settings as defaults
+    from crawler.operations.outlet_health import OutletHealthRules
+
+    assert HealthRules.from_settings(Settings()) == HealthRules(
+        defaults.HEALTH_QUIET_RUNS, defaults.HEALTH_MAX_ERROR_RATE, defaults.HEALTH_MIN_ERRORS)
+    rules = OutletHealthRules.from_settings(Settings({"OUTLET_HEALTH_ALPHA": "0.05", "OUTLET_HEALTH_MIN_DAYS": "3"}))
+    assert (rules.alpha, rules.min_days, rules.baseline_days) == (0.05, 3, defaults.OUTLET_HEALTH_BASELINE_DAYS)

@@ -9,14 +9,24 @@ outlet in `crawl_run_outlets`, and compared with the outlet's earlier runs:
   HEALTH_MIN_ERRORS requests failed (a handful of dead links is normal).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from crawler import counters, settings as defaults
 
 
+def rules_from_settings(rules_class, settings, prefix: str):
+    """A frozen rules dataclass whose fields are the settings PREFIX + FIELD (upper case), each
+    read as its default's type; the defaults are crawler/settings.py's."""
+    values = {}
+    for rule in fields(rules_class):
+        value = settings.get(f"{prefix}{rule.name.upper()}")
+        values[rule.name] = rule.default if value is None else type(rule.default)(value)
+    return rules_class(**values)
+
+
 @dataclass(frozen=True)
 class HealthRules:
-    """The thresholds; defaults are the settings' (crawler/settings.py)."""
+    """The thresholds (settings HEALTH_QUIET_RUNS, ...); defaults are the settings'."""
 
     quiet_runs: int = defaults.HEALTH_QUIET_RUNS
     max_error_rate: float = defaults.HEALTH_MAX_ERROR_RATE
@@ -24,9 +34,7 @@ class HealthRules:
 
     @classmethod
     def from_settings(cls, settings) -> "HealthRules":
-        return cls(settings.getint("HEALTH_QUIET_RUNS", cls.quiet_runs),
-                   settings.getfloat("HEALTH_MAX_ERROR_RATE", cls.max_error_rate),
-                   settings.getint("HEALTH_MIN_ERRORS", cls.min_errors))
+        return rules_from_settings(cls, settings, "HEALTH_")
 
 
 def outlet_counts(stats: dict, name: str) -> dict:

@@ -25,13 +25,14 @@ import math
 import statistics
 
 from crawler import counters, settings as defaults
+from crawler.operations.health import rules_from_settings
 
 TABLE = "outlet_health"
 
 
 @dataclass(frozen=True)
 class OutletHealthRules:
-    """The thresholds; defaults are the settings' (crawler/settings.py)."""
+    """The thresholds (settings OUTLET_HEALTH_BASELINE_DAYS, ...); defaults are the settings'."""
 
     baseline_days: int = defaults.OUTLET_HEALTH_BASELINE_DAYS
     min_days: int = defaults.OUTLET_HEALTH_MIN_DAYS
@@ -40,10 +41,7 @@ class OutletHealthRules:
 
     @classmethod
     def from_settings(cls, settings) -> "OutletHealthRules":
-        return cls(settings.getint("OUTLET_HEALTH_BASELINE_DAYS", cls.baseline_days),
-                   settings.getint("OUTLET_HEALTH_MIN_DAYS", cls.min_days),
-                   settings.getfloat("OUTLET_HEALTH_ALPHA", cls.alpha),
-                   settings.getint("OUTLET_HEALTH_MIN_PAGES", cls.min_pages))
+        return rules_from_settings(cls, settings, "OUTLET_HEALTH_")
 
 
 def judged_day(run_started: str, setting: str | None = None) -> str:
