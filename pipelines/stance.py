@@ -16,10 +16,10 @@ import os
 
 import torch
 
-from crawler.config import load_stance_models
-from stance import combine_mentions
-from stance.registry import StanceModels
 from crawler import settings as defaults
+from crawler.config import load_stance_models
+from stance import judge_article
+from stance.registry import StanceModels
 
 
 class StancePipeline:
@@ -70,15 +70,8 @@ class StancePipeline:
             ]
             self.stats.inc_value("stance/skipped_language")
             return item
-        flat = [(actor, m) for actor, mentions in item.mentions.items() for m in mentions]
-        judgements = await asyncio.get_running_loop().run_in_executor(
-            self.executor, model.predict, [m for _, m in flat], self.batch_size)
-        by_actor: dict[str, list] = {}
-        for (actor, _), judgement in zip(flat, judgements):
-            by_actor.setdefault(actor, []).append(judgement)
-        item.stances = []
-        for actor, actor_judgements in by_actor.items():
-            article_stance = combine_mentions(actor_judgements)
-            item.stances.append({"actor": actor, "model": model.name, **vars(article_stance)})
-        self.stats.inc_value("stance/mentions_judged", len(flat))
+        stances = await asyncio.get_running_loop().run_in_executor(
+            self.executor, judge_article, model, item.mentions, self.batch_size)
+        item.stances = [{"actor": actor, "model": model.name, **vars(stance)} for actor, stance in stances.items()]
+        self.stats.inc_value("stance/mentions_judged", sum(len(m) for m in item.mentions.values()))
         return item

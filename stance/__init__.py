@@ -10,7 +10,7 @@ Typical use::
 """
 
 from stance.labels import LABELS, Mention, MentionStance
-from stance.aggregate import ArticleStance, combine_mentions
+from stance.aggregate import ArticleStance, combine_mentions, judge_article
 from stance.model import DEFAULT_MODEL_DIR, StanceModel, load_model
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "MentionStance",
     "ArticleStance",
     "combine_mentions",
+    "judge_article",
     "StanceModel",
     "DEFAULT_MODEL_DIR",
     "load_model",

@@ -60,3 +60,14 @@ def evidence_sentences(judgements: list[MentionStance], label: str) -> list[str]
         if len(evidence) == MAX_EVIDENCE:
             break
     return evidence
+
+
+def judge_article(model, mentions_by_actor: dict[str, list], batch_size: int = 64) -> dict[str, ArticleStance]:
+    """Every actor's stance in one article: all its mentions judged by `model` in one batch,
+    then combined per actor. The crawl's stance stage and `stance eval --articles` both judge so."""
+    flat = [(actor, mention) for actor, mentions in mentions_by_actor.items() for mention in mentions]
+    judgements = model.predict([mention for _, mention in flat], batch_size) if flat else []
+    by_actor: dict[str, list[MentionStance]] = {}
+    for (actor, _), judgement in zip(flat, judgements):
+        by_actor.setdefault(actor, []).append(judgement)
+    return {actor: combine_mentions(actor_judgements) for actor, actor_judgements in by_actor.items()}

@@ -194,36 +194,35 @@ def stance_teach(data, out, model_dir, variants, precision, device, seed):
 
 @stance.command("eval")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_dir", default=None, help="Model folder (default: the offline default model; for a .tsv, stance/models/e5-rusentne once trained).")
+@click.option("--articles", is_flag=True,
+              help="FILE holds whole articles labelled with the author's stance toward a target (JSON lines, or "
+                   "PerSenT's CSV): judge each as a crawl does and score the article labels.")
+@click.option("--model", "model_dir", default=None,
+              help="Model folder (default: the offline default model; for a .tsv, stance/models/e5-rusentne once "
+                   "trained; with --articles, the model stance.yml assigns to English).")
 @click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Measure instead the model this stance.yml assigns to --language (any backend).")
 @click.option("--language", default=None, help="With --stance-file: the language whose model to measure [default: en, ru for a .tsv].")
 @click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
               help="RuSentNE: measure only on the sentences `stance train --held-out` left out.")
-def stance_eval(file, model_dir, stance_file, language, held_out):
-    """Measure a model on FILE: NewsMTSC JSON lines, or RuSentNE .tsv (then F1_PN too). The last
-    line printed is the JSON result."""
+def stance_eval(file, articles, model_dir, stance_file, language, held_out):
+    """Measure a model on FILE: NewsMTSC JSON lines, or RuSentNE .tsv (then F1_PN too), or with
+    --articles labelled articles (then `found` too: articles in which the target was found). The
+    last line printed is the JSON result."""
     require_lab()
     from lab.rusentne import f1_pn
     from lab.training import evaluate
-    from stance.model import load_model
-    from stance.registry import build_backend
 
     russian = is_rusentne(file)
     language = language or ("ru" if russian else "en")
-    if stance_file:
-        try:
-            spec = next((s for s in load_stance_models(stance_file) if language in s["languages"]), None)
-            if spec is None:
-                fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages", EXIT_CONFIG_ERROR)
-            model = build_backend(spec, default_model_dir=model_dir)
-        except (ConfigError, ValueError, OSError) as error:
-            fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
-    else:
-        try:
-            model = load_model(model_dir or (RUSSIAN_MODEL if russian else None))
-        except (FileNotFoundError, OSError) as error:
-            fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+    if articles:
+        from crawler.config import DEFAULT_STANCE_FILE
+
+        stance_file = stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE))
+    model = model_to_measure(model_dir, stance_file, language, RUSSIAN_MODEL if russian else None)
+    if articles:
+        click.echo(json.dumps(evaluate_article_file(model, file)))
+        return
     mentions, labels = read_labelled(file, held_out, "held-out")
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
     result = evaluate(model, mentions, labels)
@@ -231,3 +230,35 @@ def stance_eval(file, model_dir, stance_file, language, held_out):
         result = {"macro_f1": result["macro_f1"], "f1_pn": f1_pn(result), **result}
     click.echo(json.dumps(result))
 
+
+def model_to_measure(model_dir: str | None, stance_file: str | None, language: str, default: str | None):
+    """The model a stance.yml assigns to `language`, or the model folder (the default when None);
+    a missing or broken one is one line and exit 4."""
+    from stance.model import load_model
+    from stance.registry import build_backend
+
+    try:
+        if stance_file:
+            spec = next((s for s in load_stance_models(stance_file) if language in s["languages"]), None)
+            if spec is None:
+                fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages",
+                     EXIT_CONFIG_ERROR)
+            return build_backend(spec, default_model_dir=model_dir)
+        return load_model(model_dir or default)
+    except (ConfigError, ValueError, OSError) as error:
+        fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+
+
+def evaluate_article_file(model, path: str) -> dict:
+    """Article-level scores of `model` on a file of labelled articles; one line on bad input."""
+    from lab.articles import evaluate_articles, read_articles
+
+    try:
+        labelled = read_articles(path)
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        fail(str(error).splitlines()[0])
+    if not labelled:
+        fail(f"{path} holds no labelled article: expected JSON lines with title, text, target, aliases and label, "
+             "or PerSenT's CSV")
+    click.echo(f"judging {len(labelled)} articles from {path} with {model.name}")
+    return evaluate_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))
