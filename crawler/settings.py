@@ -46,6 +46,7 @@ ITEM_PIPELINES = {
 CLEAN_MIN_TEXT_CHARS = 200  # shorter extracted text is not an article
 CLEAN_TEMPLATE_MIN_PAGES = 3  # a short line on this many pages of one outlet is its boilerplate
 CLEAN_TEMPLATES_IN_DB = True  # keep learned boilerplate lines in outlet_templates (off for fetch-only)
+ACTORS_FOLLOW_PERSONS = False  # pronouns that continue a paragraph about a person are its mentions too
 LANGUAGE_MIN_CHARS = 40  # below this the language is "und"
 LANGUAGE_MIN_PROBABILITY = 0.7  # below this the language is "und"
 STANCE_FILE = str(DEFAULT_STANCE_FILE)  # which stance model judges which language

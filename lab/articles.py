@@ -89,9 +89,9 @@ def read_persent(path: str | Path) -> list[LabelledArticle]:
     return articles
 
 
-def find_target(article: LabelledArticle) -> list:
+def find_target(article: LabelledArticle, follow_persons: bool = False) -> list:
     """The target's mentions, found by the actors stage's finder with the target as a person."""
-    finder = ActorFinder((Actor(name=article.target, kind="person", aliases=article.aliases),))
+    finder = ActorFinder((Actor(name=article.target, kind="person", aliases=article.aliases),), follow_persons)
     return finder.find(article.title, article.text, article.language).get(article.target, [])
 
 
