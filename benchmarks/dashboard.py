@@ -4,7 +4,7 @@
 
 Builds (once; `--rebuild` to redo) a synthetic monitor database of 200,000 articles and
 1,000,000 stance rows from 50 outlets about 40 actors over 3 years, written through the
-project's own storage code (`crawler.storage.store_article`, then the summary refresh a crawl
+project's own storage code (`crawler.storage.articles.store_article`, then the summary refresh a crawl
 runs when it ends). Outlets publish mostly in one language and at different volumes, actors
 are mentioned with a long-tailed frequency, 5 % of articles are copies, and articles in
 languages no model covers have no stance label, as in a real crawl.

@@ -64,14 +64,15 @@ class StancePipeline:
         model = self.models.for_language(item.language)
         if model is None:
             item.stances = [
-                {"actor": actor, "label": None, "score": None, "confidence": None,
-                 "mentions": len(mentions), "evidence": [], "model": f"none:{item.language}"}
+                {"actor": actor, "label": None, "score": None, "confidence": None, "mentions": len(mentions),
+                 "evidence": [], "model": f"none:{item.language}",
+                 "headline": bool(item.title) and any(m.sentence == item.title for m in mentions)}
                 for actor, mentions in item.mentions.items()
             ]
             self.stats.inc_value("stance/skipped_language")
             return item
         stances = await asyncio.get_running_loop().run_in_executor(
-            self.executor, judge_article, model, item.mentions, self.batch_size)
+            self.executor, judge_article, model, item.mentions, self.batch_size, item.title)
         item.stances = [{"actor": actor, "model": model.name, **vars(stance)} for actor, stance in stances.items()]
         self.stats.inc_value("stance/mentions_judged", sum(len(m) for m in item.mentions.values()))
         return item

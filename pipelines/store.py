@@ -122,6 +122,7 @@ class StorePipeline:
                     {
                         "actor_id": self._id_by_name("actors", stance["actor"]),
                         **{key: stance[key] for key in ("label", "score", "confidence", "mentions", "evidence", "model")},
+                        "headline": int(stance["headline"]),
                     }
                     for stance in item.stances
                 ],

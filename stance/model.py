@@ -7,6 +7,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from stance.adapters import load_adapters
+from stance.aggregate import COMBINATION_FILE, LearnedCombination
 from stance.features import MentionEncoder
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention, MentionStance
@@ -29,6 +30,7 @@ class StanceModel:
         self.labels = tuple(config.get("labels", LABELS))
         self.name = config.get("name", "stance")
         self.languages = tuple(config.get("languages", ("en",)))
+        self.combination = None  # a LearnedCombination (stance/aggregate.py) where the folder ships one
         self.adapter: dict | None = None  # LoRA adapter weights of a fine-tuned model (stance/adapters.py)
 
     @torch.inference_mode()
@@ -94,4 +96,7 @@ def _load_model(directory: str | Path | None, device: str) -> StanceModel:
         load_adapters(encoder, config["adapter"], load_file(directory / config["adapter"]["file"]))
     head = StanceHead(config["input_dim"], config["hidden_dim"], len(config["labels"]))
     head.load_state_dict(load_file(directory / HEAD_FILE))
-    return StanceModel(encoder, head, config)
+    model = StanceModel(encoder, head, config)
+    if (directory / COMBINATION_FILE).exists():
+        model.combination = LearnedCombination.from_file(directory / COMBINATION_FILE)
+    return model

@@ -23,13 +23,16 @@ from stance.cache import cache_dir
 logger = logging.getLogger(__name__)
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-EXPORT_RECIPE = "opset17-int8-per-channel-layer0-ffn-out-fp32"  # part of the cached copy's name: change it with the recipe
+EXPORT_RECIPE = "opset17-int8-per-channel"  # part of the cached copy's name: change it with the recipe
+# Matrix products kept in float32, as parts of the exported graph's node names; a model's config
+# may name its own (`int8_keep_float`), found by measuring layer by layer (docs/stance-experiments.md)
+KEEP_FLOAT = ("/layer.0/output/",)
 
 
-def weights_digest(model: torch.nn.Module) -> str:
+def weights_digest(model: torch.nn.Module, keep_float: tuple[str, ...] = KEEP_FLOAT) -> str:
     import onnxruntime
 
-    digest = hashlib.sha256(f"{EXPORT_RECIPE} onnxruntime {onnxruntime.__version__}".encode())
+    digest = hashlib.sha256(f"{EXPORT_RECIPE} {sorted(keep_float)} onnxruntime {onnxruntime.__version__}".encode())
     for name, tensor in sorted(model.state_dict().items()):
         digest.update(name.encode())
         digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
@@ -49,43 +52,53 @@ class _HiddenStates(torch.nn.Module):
         return self.model(**dict(zip(self.names, inputs))).last_hidden_state
 
 
-def sensitive_matmuls(path: Path) -> list[str]:
-    """The matrix products of an exported graph that stay float32: the first layer's feed-forward
-    output. Quantizing that one cost the model trained on the labels alone macro-F1 (devtest_mt
+def sensitive_matmuls(path: Path, keep_float: tuple[str, ...] = KEEP_FLOAT) -> list[str]:
+    """The matrix products of an exported graph that stay float32: those whose node name holds
+    one of `keep_float`. For MiniLM, the default, the first layer's feed-forward output. Quantizing that one cost the model trained on the labels alone macro-F1 (devtest_mt
     0.749 with it in int8, 0.759 without; fp32 0.758; the held-out slice of train agrees); keeping
     the whole last layer in float32 instead changed nothing (the layers between were not measured
     one by one). The taught model that replaced it: 0.764 in int8, 0.769 fp32."""
     import onnx
 
     graph = onnx.load(str(path), load_external_data=False).graph
-    return [node.name for node in graph.node if node.op_type == "MatMul" and "/layer.0/output/" in node.name]
+    return [node.name for node in graph.node if node.op_type == "MatMul" and any(part in node.name for part in keep_float)]
 
 
-def export_int8(model: torch.nn.Module, tokenizer, target: Path) -> None:
-    """Export `model` to ONNX and quantize its weights to int8 (per channel) into `target`,
-    all but the `sensitive_matmuls`."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    target.parent.mkdir(parents=True, exist_ok=True)
+def export_onnx(model: torch.nn.Module, tokenizer, path: Path) -> None:
+    """The encoder as a float32 ONNX graph (last hidden state out) at `path`."""
     example = tokenizer(["The alliance met.", "A longer sentence, so that the example batch is padded."],
                         padding=True, return_tensors="pt")
     names = [name for name in INPUTS if name in example]
     axes = {name: {0: "batch", 1: "tokens"} for name in (*names, "last_hidden_state")}
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(_HiddenStates(model, names).eval(), tuple(example[name] for name in names), str(path),
+                          input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
+                          opset_version=17, dynamo=False)
+
+
+def quantize_onnx(plain: Path, target: Path, keep_float: tuple[str, ...] = KEEP_FLOAT) -> None:
+    """Quantize an exported graph's weights to int8 (per channel) into `target`, all but the
+    `sensitive_matmuls`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # ONNX Runtime's optional pre-processing made it slower here (16.4 against 18.8 articles/s);
+    # its reminder to run it is a root-logger warning, kept out of the crawl's log
+    logging.disable(logging.WARNING)
+    try:
+        quantize_dynamic(str(plain), str(target), weight_type=QuantType.QInt8, per_channel=True,
+                         nodes_to_exclude=sensitive_matmuls(plain, keep_float))
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def export_int8(model: torch.nn.Module, tokenizer, target: Path, keep_float: tuple[str, ...] = KEEP_FLOAT) -> None:
+    """Export `model` to ONNX and quantize it into `target`, written whole or not at all."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
         plain, quantized = Path(scratch) / "encoder.onnx", Path(scratch) / "encoder-int8.onnx"
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(_HiddenStates(model, names).eval(), tuple(example[name] for name in names), str(plain),
-                              input_names=names, output_names=["last_hidden_state"], dynamic_axes=axes,
-                              opset_version=17, dynamo=False)
-        # ONNX Runtime's optional pre-processing made it slower here (16.4 against 18.8 articles/s);
-        # its reminder to run it is a root-logger warning, kept out of the crawl's log
-        logging.disable(logging.WARNING)
-        try:
-            quantize_dynamic(str(plain), str(quantized), weight_type=QuantType.QInt8, per_channel=True,
-                             nodes_to_exclude=sensitive_matmuls(plain))
-        finally:
-            logging.disable(logging.NOTSET)
+        export_onnx(model, tokenizer, plain)
+        quantize_onnx(plain, quantized, keep_float)
         os.replace(quantized, target)
 
 
@@ -109,10 +122,11 @@ class OnnxInt8Encoder:
         return BaseModelOutput(last_hidden_state=torch.from_numpy(self.session.run(None, feed)[0]))
 
 
-def quantize_encoder(encoder, threads: int = 1) -> None:
+def quantize_encoder(encoder, threads: int = 1, keep_float: tuple[str, ...] = KEEP_FLOAT) -> None:
     """Replace `encoder.model` (a MentionEncoder's transformer) by its cached int8 ONNX copy."""
-    target = cache_dir() / "onnx-int8" / f"encoder-{weights_digest(encoder.model)}.onnx"
+    keep_float = tuple(keep_float)
+    target = cache_dir() / "onnx-int8" / f"encoder-{weights_digest(encoder.model, keep_float)}.onnx"
     if not target.exists():
         logger.info("quantizing the stance encoder to int8 for ONNX Runtime (once): %s", target)
-        export_int8(encoder.model, encoder.tokenizer, target)
+        export_int8(encoder.model, encoder.tokenizer, target, keep_float)
     encoder.model = OnnxInt8Encoder(target, encoder.model.config, threads)

@@ -24,9 +24,9 @@ def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path
         model = load_model(spec.get("model") or default_model_dir, device=device)
         if spec.get("runtime", "torch") == "onnx-int8":
             if device == "cpu":
-                from stance.quantized import quantize_encoder
+                from stance.quantized import KEEP_FLOAT, quantize_encoder
 
-                quantize_encoder(model.encoder, threads)
+                quantize_encoder(model.encoder, threads, tuple(model.config.get("int8_keep_float", KEEP_FLOAT)))
             else:
                 logger.info("runtime onnx-int8 is for CPUs; %s runs the PyTorch encoder on %s", spec.get("name"), device)
         model.languages = tuple(languages)

@@ -167,3 +167,9 @@ def test_a_dropped_page_records_the_category_of_its_reason_not_its_url(db):
     reasons = {row[0]: row[1] for row in db.execute(
         "select reason, count(*) from pages where outcome = 'dropped' group by reason")}
     assert reasons == {"no topic keyword": 4}  # the sample outlets' sport and weather articles
+
+
+def test_each_stance_says_whether_the_headline_names_the_actor(db):
+    assert stance_of(db, "putin-pressure-central-asia", "Putin")["headline"] == 1
+    assert stance_of(db, "putin-pressure-central-asia", "Russia")["headline"] == 0  # named in the text only
+    assert stance_of(db, "pashinyan-doverie-odkb", "Pashinyan")["headline"] == 1  # unjudged (none:ru), still known

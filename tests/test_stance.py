@@ -81,6 +81,43 @@ def test_default_model_is_target_dependent(model):
     assert total == 64 and right >= 54, right
 
 
+ROLES = [  # (sentence with {a} and {b}, stance toward a, toward b; None: not judged), written here in the
+    # style of CSTO coverage: aggressor and victim, the setting of a conflict, praise by deed, reported speech
+    ("{a} launched an unprovoked assault on {b}, shelling its border villages.", "critical", "neutral"),
+    ("{a}'s war against {b} has displaced thousands of families.", "critical", "neutral"),
+    ("Troops from {a} crossed into {b} overnight and seized two hills.", "critical", "neutral"),
+    ("{b} received no help from {a} when its territory was attacked.", "neutral", "critical"),
+    ("The conflict between {a} and {b} flared again along their border.", "neutral", "neutral"),
+    ("The boldest stance at the summit was taken by {a}, which refused to send troops.", "supportive", None),
+    ("Understanding this, {a} did not sign the declaration, and {b} followed its lead.", "supportive", "supportive"),
+    ("{a} told reporters that {b} had kept every promise it made to the alliance.", "neutral", "supportive"),
+    ("{a} rebuilt the bombed schools in {b} within a year.", "supportive", "neutral"),
+    ("Refugees from {b} found shelter in {a}, which opened its border to them.", "supportive", "neutral"),
+]
+ROLE_PAIRS = [("Azerbaijan", "Armenia"), ("Tajikistan", "Kyrgyzstan"), ("Russia", "Ukraine"), ("Belarus", "Kazakhstan")]
+
+
+def roles_judged_right(model) -> tuple[int, int]:
+    mentions, gold = [], []
+    for template, stance_a, stance_b in ROLES:
+        for first, second in ROLE_PAIRS:
+            sentence = template.format(a=first, b=second)
+            for name, stance in [(first, stance_a), (second, stance_b)]:
+                if stance is not None:
+                    start = sentence.index(name)
+                    mentions.append(Mention(sentence, start, start + len(name)))
+                    gold.append(stance)
+    return sum(j.label == g for j, g in zip(model.predict(mentions), gold)), len(gold)
+
+
+def test_who_the_negativity_is_about(model):
+    """Aggressor, victim and setting of a negative event; praise by deed; reported speech. The
+    shipped model gets 41 of 76 (it calls victims and settings critical and misses praise by deed,
+    0 of 12): a floor against regression, far from the aim of judging them all right."""
+    right, total = roles_judged_right(model)
+    assert total == 76 and right >= 41, right
+
+
 def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on_devtest):
     result = default_model_on_devtest["scores"]
     assert result["n"] == 1476

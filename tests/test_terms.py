@@ -167,3 +167,19 @@ def test_rusentne_entities_that_name_an_actor_are_found_as_that_actor(finder):
     assert checked > 500
     # the only misses are typos of the data set: the entity glued to the next word ("РоссииНа")
     assert all(re.search(re.escape(entity) + "[А-Яа-я]", context) for entity, context in missed), missed
+
+
+def test_a_followed_person_is_mentioned_by_the_pronouns_that_continue_its_paragraph():
+    actors = load_actors(DEFAULT_ACTORS_FILE).actors
+    text = ("Tokayev spoke in Astana. He praised the treaty's founders.\n"
+            "Putin met Tokayev in Sochi. He left early.\n"
+            "He returned the next day.")
+    followed = ActorFinder(actors, follow_persons=True).find(None, text)
+    assert [(m.surface, m.sentence) for m in followed["Tokayev"]] == [
+        ("Tokayev", "Tokayev spoke in Astana."), ("He", "He praised the treaty's founders."),
+        ("Tokayev", "Putin met Tokayev in Sochi.")]  # after two persons "He" is nobody's; a new paragraph starts over
+    assert [m.surface for m in followed["Putin"]] == ["Putin"]
+    plain = ActorFinder(actors).find(None, text)
+    assert [m.surface for m in plain["Tokayev"]] == ["Tokayev", "Tokayev"]  # off unless asked (ACTORS_FOLLOW_PERSONS)
+    country = ActorFinder(actors, follow_persons=True).find(None, "Russia is large. He said it is cold.")
+    assert [m.surface for m in country["Russia"]] == ["Russia"]  # only persons are followed

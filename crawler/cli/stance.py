@@ -231,6 +231,39 @@ def stance_eval(file, articles, model_dir, stance_file, language, held_out):
     click.echo(json.dumps(result))
 
 
+@stance.command("fit-combination")
+@click.option("--articles", "path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labelled articles: JSON lines or PerSenT's CSV (as for `stance eval --articles`).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False),
+              help="File to write the combination to; a model uses it as combination.json in its folder.")
+@click.option("--model", "model_dir", default=None, help="Model folder whose judgements to combine [default: stance.yml's English model].")
+@click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False), help="Another stance.yml.")
+@click.option("--regularisation", default=1.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Inverse strength of the logistic regression's L2 penalty (scikit-learn's C).")
+def stance_fit_combination(path, out, model_dir, stance_file, regularisation):
+    """Fit how a model's judged mentions combine into an article's label on articles labelled by
+    readers; print its cross-validated figure (articles it was not fitted on) and write it to OUT."""
+    require_lab()
+    from crawler.config import DEFAULT_STANCE_FILE
+    from lab.articles import read_articles
+    from lab.combination import judged_articles, learned_combination
+    from stance import LABELS
+
+    model = model_to_measure(model_dir, stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE)), "en", None)
+    try:
+        labelled = read_articles(path)
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        fail(str(error).splitlines()[0])
+    rows = judged_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))
+    if len({label for features, label in rows if features is not None}) < len(LABELS):
+        fail(f"{path}: the target is found in articles of fewer than three labels: nothing to learn a combination from")
+    combination = learned_combination(rows, path, model.name, regularisation)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(json.dumps(combination.to_dict(), indent=2) + "\n")
+    click.echo(f"combination written to {out}")
+    click.echo(json.dumps(combination.fitted["cross_validated"]))
+
+
 def model_to_measure(model_dir: str | None, stance_file: str | None, language: str, default: str | None):
     """The model a stance.yml assigns to `language`, or the model folder (the default when None);
     a missing or broken one is one line and exit 4."""

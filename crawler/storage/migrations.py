@@ -187,6 +187,14 @@ def page_reasons_as_categories(db: sqlite_utils.Database) -> None:
     db.execute("update pages set reason = 'no article text' where reason like 'no article text at %'")
 
 
+
+@migrations()
+def stance_headline(db: sqlite_utils.Database) -> None:
+    """Whether the article's headline names the actor (1) or not (0), beside how many mentions
+    were judged: what a desk reads of how sure a judgement is. Unknown (NULL) for older rows."""
+    db["stances"].add_column("headline", int)
+
+
 # --- frozen definitions the migrations above create ---------------------------------------
 _STANCE_COUNTS_V1 = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}
 

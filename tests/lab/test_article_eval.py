@@ -83,3 +83,23 @@ def test_a_csv_without_persents_columns_is_refused_by_name(tmp_path):
     path.write_text("a,b\n1,2\n")
     with pytest.raises(ValueError, match="no column TITLE"):
         read_articles(path)
+
+
+def test_fit_combination_writes_a_combination_and_its_cross_validated_figure(tmp_path):
+    from stance.aggregate import LearnedCombination
+
+    records = []
+    for copy in range(6):  # five folds need a few articles of each label
+        for article in ARTICLES:
+            text = article["text"] if article["label"] != "neutral" else f"Pashinyan met farmers in village {copy}."
+            records.append({**article, "title": f"{article['title']} ({copy})", "text": text})
+    path = write_jsonl(tmp_path / "articles.jsonl", records)
+    out = tmp_path / "combination.json"
+    result = CliRunner().invoke(main, ["stance", "fit-combination", "--articles", str(path), "--out", str(out),
+                                       "--model", "minilm-newsmtsc"])
+    assert result.exit_code == 0, result.output[-2000:]
+    combination = LearnedCombination.from_file(out)
+    assert combination.fitted["articles"] == 18 and combination.fitted["file"] == "articles.jsonl"
+    figure = last_json(result.output)
+    assert figure == combination.fitted["cross_validated"] and figure["folds"] == 5
+    assert figure["macro_f1"] > 0.8  # three clearly different kinds of article, told apart on unseen folds
