@@ -80,6 +80,9 @@ def test_a_model_folder_with_a_combination_file_judges_by_it(tmp_path):
 
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL_DIR, folder)
-    assert load_model(folder).combination is None
+    shipped = load_model(folder).combination  # fitted on PerSenT's validation articles
+    assert shipped.fitted["file"] == "dev.csv" and shipped.fitted["cross_validated"]["folds"] == 5
+    (folder / "combination.json").unlink()
+    assert load_model(folder).combination is None  # no file: the fixed rule
     (folder / "combination.json").write_text(json.dumps(BY_MEAN.to_dict()))
     assert load_model(folder).combination == BY_MEAN

@@ -285,6 +285,7 @@ def model_to_measure(model_dir: str | None, stance_file: str | None, language: s
 def evaluate_article_file(model, path: str) -> dict:
     """Article-level scores of `model` on a file of labelled articles; one line on bad input."""
     from lab.articles import evaluate_articles, read_articles
+    from lab.combination import file_digest
 
     try:
         labelled = read_articles(path)
@@ -294,4 +295,8 @@ def evaluate_article_file(model, path: str) -> dict:
         fail(f"{path} holds no labelled article: expected JSON lines with title, text, target, aliases and label, "
              "or PerSenT's CSV")
     click.echo(f"judging {len(labelled)} articles from {path} with {model.name}")
+    fitted = getattr(getattr(model, "combination", None), "fitted", None) or {}
+    if fitted.get("sha1") and fitted["sha1"] == file_digest(path):
+        click.echo(f"note: {model.name}'s combination was fitted on this file, so the figure below is not on unseen "
+                   f"articles; cross-validated, it scored macro-F1 {fitted['cross_validated']['macro_f1']}")
     return evaluate_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))

