@@ -14,11 +14,11 @@ article in which the target is never found counts as neutral, as it would show o
 
 import csv
 from dataclasses import dataclass
-import json
 from pathlib import Path
 import sys
 
 from crawler.config import Actor
+from lab.jsonlines import numbered_records
 from lab.training import scores
 from pipelines.actors import ActorFinder
 from stance import LABELS, judge_article
@@ -45,22 +45,18 @@ def read_articles(path: str | Path) -> list[LabelledArticle]:
 
 def read_jsonl(path: str | Path) -> list[LabelledArticle]:
     articles = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-                label = record["label"]
-                if label not in LABELS:
-                    raise ValueError(f"label {label!r} is not one of {', '.join(LABELS)}")
-                target = str(record["target"])
-                articles.append(LabelledArticle(
-                    title=record.get("title") or "", text=str(record["text"]), target=target,
-                    aliases=tuple(record.get("aliases") or (target,)), label=label, language=record.get("language", "en")))
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
-                raise ValueError(f"{path}:{number}: not a labelled article ({error}); expected JSON with title, text, "
-                                 "target, aliases and label (critical, neutral or supportive)") from None
+    for number, record in numbered_records(path):
+        try:
+            label = record["label"]
+            if label not in LABELS:
+                raise ValueError(f"label {label!r} is not one of {', '.join(LABELS)}")
+            target = str(record["target"])
+            articles.append(LabelledArticle(
+                title=record.get("title") or "", text=str(record["text"]), target=target,
+                aliases=tuple(record.get("aliases") or (target,)), label=label, language=record.get("language", "en")))
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"{path}:{number}: not a labelled article ({error}); expected JSON with title, text, "
+                             "target, aliases and label (critical, neutral or supportive)") from None
     return articles
 
 

@@ -68,3 +68,12 @@ def test_training_holds_out_mentions_only_when_asked(tmp_path, training_options,
         assert training["best_epoch"] in (1, 2) and 0 <= training["validation_macro_f1"] <= 1
     else:
         assert training["best_epoch"] == 2 and training["validation_macro_f1"] is None
+
+
+@pytest.mark.parametrize("line, message", [("not json", "data.jsonl:2: not JSON"),
+                                           ('{"sentence_normalized": "x"}', "data.jsonl:2: not a NewsMTSC record")])
+def test_a_bad_newsmtsc_line_is_named_by_its_number(tmp_path, line, message):
+    path = tmp_path / "data.jsonl"
+    path.write_text('{"sentence_normalized": "Putin spoke.", "targets": []}\n' + line + "\n")
+    with pytest.raises(ValueError, match=message):
+        read_newsmtsc(path)
