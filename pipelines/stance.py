@@ -5,7 +5,7 @@ the default backend's folder). All mentions of an article go to its model in one
 worker thread so the crawl keeps downloading while it thinks. STANCE_WORKERS threads (default:
 one per CPU core) judge that many articles at once, each with its share of the cores: on CPU a
 small batch gains nothing from two threads, so two articles side by side run almost twice as
-fast as one article on two threads (README, Stance speed). An article in
+fast as one article on two threads (docs/stance-experiments.md, Stance speed). An article in
 a language no model is configured for keeps its actors and mention counts, with label, score and
 confidence left NULL and the reason in `model` ("none:ru"): never an English model's guess.
 """
@@ -19,6 +19,7 @@ import torch
 from crawler import settings as defaults
 from crawler.config import load_stance_models
 from stance import judge_article
+from stance.aggregate import named_in_headline
 from stance.registry import StanceModels
 
 
@@ -66,7 +67,7 @@ class StancePipeline:
             item.stances = [
                 {"actor": actor, "label": None, "score": None, "confidence": None, "mentions": len(mentions),
                  "evidence": [], "model": f"none:{item.language}",
-                 "headline": bool(item.title) and any(m.sentence == item.title for m in mentions)}
+                 "headline": named_in_headline(mentions, item.title)}
                 for actor, mentions in item.mentions.items()
             ]
             self.stats.inc_value("stance/skipped_language")

@@ -17,7 +17,7 @@ import json
 import math
 from pathlib import Path
 
-from stance.labels import LABELS, MentionStance
+from stance.labels import LABELS, Mention, MentionStance
 
 THRESHOLD = 0.2
 MAX_EVIDENCE = 3
@@ -36,6 +36,11 @@ class ArticleStance:
     mentions: int
     evidence: list[str] = field(default_factory=list)
     headline: bool = False
+
+
+def named_in_headline(mentions: list[Mention], headline: str | None) -> bool:
+    """Whether the headline is one of the sentences the mentions stand in."""
+    return bool(headline) and any(mention.sentence == headline for mention in mentions)
 
 
 def article_features(judgements: list[MentionStance], headline: str | None = None) -> list[float]:
@@ -101,7 +106,7 @@ def combine_mentions(judgements: list[MentionStance], headline: str | None = Non
     `headline`: the article's title, where it names the actor."""
     if not judgements:
         raise ValueError("combine_mentions needs at least one judged mention")
-    named_in_headline = bool(headline) and any(j.mention.sentence == headline for j in judgements)
+    in_headline = named_in_headline([j.mention for j in judgements], headline)
     if combination is not None:
         probabilities = combination.probabilities(article_features(judgements, headline))
         label = max(probabilities, key=probabilities.get)
@@ -111,7 +116,7 @@ def combine_mentions(judgements: list[MentionStance], headline: str | None = Non
             confidence=round(probabilities[label], 4),
             mentions=len(judgements),
             evidence=evidence_sentences(judgements, label),
-            headline=named_in_headline,
+            headline=in_headline,
         )
     weights = [max(j.confidence, 1e-6) for j in judgements]
     score = sum(w * j.score for w, j in zip(weights, judgements)) / sum(weights)
@@ -123,7 +128,7 @@ def combine_mentions(judgements: list[MentionStance], headline: str | None = Non
         confidence=round(confidence, 4),
         mentions=len(judgements),
         evidence=evidence_sentences(judgements, label),
-        headline=named_in_headline,
+        headline=in_headline,
     )
 
 

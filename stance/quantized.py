@@ -1,6 +1,6 @@
 """The stance encoder run by ONNX Runtime with its weights quantized to int8 (`runtime: onnx-int8`
 in stance.yml): about 1.5 times the articles per second of the PyTorch encoder on CPU, at the
-same macro-F1 (see README, Stance speed).
+same macro-F1 (see docs/stance-experiments.md, Stance speed).
 
 The quantized copy is derived from the loaded encoder (the packaged MiniLM with the model's
 adapters merged in) the first time it is needed and kept in a cache folder under a name that is

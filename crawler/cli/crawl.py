@@ -22,7 +22,7 @@ from crawler.config import DEFAULT_SOURCES_FILE, ConfigError
               help="Write the log there instead of the terminal (strftime fields such as %Y-%m-%d give a file per run); errors still reach stderr.")
 @click.option("--progress/--no-progress", default=None, help="A line of counts every 2 s on stderr. Default: on when stderr is a terminal.")
 @click.option("--quiet", "-q", is_flag=True, help="For cron: print nothing unless the run is not ok (then its summary and warnings) or fails.")
-@click.option("--redis-url", default=None, metavar="URL", help="Share the frontier with other crawl processes through Redis (scrapy-redis), e.g. redis://127.0.0.1:6379; see README, Scale-out.")
+@click.option("--redis-url", default=None, metavar="URL", help="Share the frontier with other crawl processes through Redis (scrapy-redis), e.g. redis://127.0.0.1:6379; see docs/operations.md, Scale-out.")
 @click.option("--redis-run", default=None, metavar="ID", help="With --redis-url: the name of the shared run (default: today's UTC date).")
 @click.option("--fetch-only", is_flag=True, help="With --redis-url: fetch and judge, and hand the articles to the writer process instead of writing DB.")
 def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, progress, quiet, redis_url, redis_run, fetch_only):

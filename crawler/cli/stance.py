@@ -61,12 +61,12 @@ def is_rusentne(path: str) -> bool:
     return str(path).lower().endswith(".tsv")
 
 
-RUSSIAN_MODEL = "e5-rusentne"  # where `stance train --data FILE.tsv` writes (not shipped: see README, Languages)
+RUSSIAN_MODEL = "e5-rusentne"  # where `stance train --data FILE.tsv` writes (not shipped: see docs/stance-experiments.md, Languages)
 
 
 # What `stance train --fine-tune` does unless told otherwise, per training set: the recipe of the
-# shipped English model, taught by the larger one (README, Stance), the recipe on the labels
-# alone, and the one measured for Russian (README, Languages).
+# shipped English model, taught by the larger one (docs/stance-experiments.md), the recipe on the labels
+# alone, and the one measured for Russian (docs/stance-experiments.md, Languages).
 FINE_TUNE_RECIPES = {
     "en-taught": {"epochs": 2, "rank": 16, "target_marker": "@", "batch_size": 256, "learning_rate": 2e-3},
     "en": {"epochs": 6, "rank": 16, "target_marker": "@", "batch_size": 32, "learning_rate": 5e-4},
@@ -91,7 +91,7 @@ FINE_TUNE_RECIPES = {
 @click.option("--validation-fraction", default=0.1, show_default=True, type=click.FloatRange(0, 0.5),
               help="Fraction of the mentions held out to pick the best epoch; 0 trains on all of them and keeps the last epoch.")
 @click.option("--teacher-labels", default=None, type=click.Path(exists=True, dir_okay=False),
-              help="With --fine-tune: learn from the mentions a larger model judged with `stance teach` on DATA (README, Stance).")
+              help="With --fine-tune: learn from the mentions a larger model judged with `stance teach` on DATA (docs/stance-experiments.md).")
 @click.option("--gold-weight", default=0.5, show_default=True, type=click.FloatRange(0, 1),
               help="With --teacher-labels: weight of the gold label against the teacher's probabilities on the labelled mentions.")
 @click.option("--batch-size", default=None, type=click.IntRange(1),
@@ -170,7 +170,7 @@ def read_taught_labels(path: str, labelled: int, data: str):
 @click.option("--seed", default=13, show_default=True, type=int)
 def stance_teach(data, out, model_dir, variants, precision, device, seed):
     """Have a larger model judge the labelled mentions of DATA, other names in the same sentences
-    and copies of them with words swapped, for `stance train --teacher-labels` (README, Stance)."""
+    and copies of them with words swapped, for `stance train --teacher-labels` (docs/stance-experiments.md)."""
     require_lab()
     import torch
 

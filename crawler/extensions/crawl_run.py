@@ -14,6 +14,7 @@ import logging
 import sqlite3
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from crawler import counters
 from crawler.config import load_actors
@@ -76,8 +77,6 @@ class CrawlRun:
 
     @classmethod
     def from_crawler(cls, crawler):
-        from scrapy.exceptions import NotConfigured
-
         settings = crawler.settings
         if not settings.getbool("CRAWL_RUN_ENABLED"):
             raise NotConfigured("CRAWL_RUN_ENABLED is off (a fetch-only or check crawl writes no run)")

@@ -10,7 +10,7 @@
 - e5-small fine-tuned: LoRA adapters on the top 4 layers of the encoder trained with the head
   (`stance train --data FILE.tsv --held-out 0.15 --fine-tune --top-layers 4`).
 
-The two e5 models are passed as folders (train them first, see README, Languages).
+The two e5 models are passed as folders (train them first, see docs/stance-experiments.md, Languages).
 
 Prints one line per approach with F1_PN (RuSentNE's measure), macro-F1 and accuracy.
 """

