@@ -101,3 +101,25 @@ def test_the_matrix_shows_the_mean_of_the_stored_stances(datasette):
     sql = with_filters(DESK["charts"]["outlet-actor-matrix"]["query"], {})[0]
     shown = sorted(run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json(), key=lambda r: (r["outlet"], r["actor"]))
     assert shown == expected and len(shown) > 5
+
+
+def test_coverage_without_a_stance_model_is_counted_not_hidden(datasette, crawled):
+    import sqlite3
+
+    connection = sqlite3.connect(crawled["db"])
+    unjudged = connection.execute(
+        "select count(*) from stances s join articles a on a.id = s.article_id "
+        "where a.duplicate_of is null and s.label is null").fetchone()[0]
+    pashinyan_ru = connection.execute(
+        "select count(*) from stances s join articles a on a.id = s.article_id join actors ac on ac.id = s.actor_id "
+        "where ac.name = 'Pashinyan' and a.language = 'ru' and a.duplicate_of is null").fetchone()[0]
+    connection.close()
+    assert unjudged > 0 and pashinyan_ru >= 1  # the sample's two Russian articles: none:ru
+    metric = DESK["charts"]["not-judged"]["query"]
+    assert run(datasette, "/monitor.json", {"sql": with_filters(metric, {})[0], "_shape": "array"}).json() == [{"count": unjudged}]
+    sql, params = with_filters(metric, {"actor": "Pashinyan"})
+    assert run(datasette, "/monitor.json", {"sql": sql, "_shape": "array", **params}).json() == [{"count": pashinyan_ru}]
+    table = DESK["charts"]["judged-by-language"]["query"]
+    rows = {r["language"]: r for r in run(datasette, "/monitor.json", {"sql": with_filters(table, {})[0], "_shape": "array"}).json()}
+    assert rows["ru"]["judged"] == 0 and rows["ru"]["not_judged"] == unjudged and rows["ru"]["note"] == "no stance model for this language"
+    assert rows["en"]["not_judged"] == 0 and rows["en"]["judged"] > 0 and rows["en"]["note"] == ""
