@@ -10,6 +10,7 @@ nominative (Токаев, Пашинян) gets the regular endings of its shape 
 """
 
 from functools import lru_cache
+import logging
 import re
 
 CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
@@ -38,6 +39,7 @@ CONSONANT_ENDINGS = {"ru": ("а", "у", "ом", "е"), "uk": ("а", "у", "ов�
 def analyser(language: str):
     import pymorphy3
 
+    logging.getLogger("pymorphy3").setLevel(logging.WARNING)  # its "Loading dictionaries" lines say nothing to a user
     return pymorphy3.MorphAnalyzer(lang=language)
 
 
