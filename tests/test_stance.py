@@ -7,7 +7,6 @@ import pytest
 
 from stance import Mention, MentionStance, combine_mentions, load_model
 from stance.features import mark_target
-from tests.conftest import shared_file
 
 FLOORS = json.loads((Path(__file__).parent / "eval_floors.json").read_text())
 

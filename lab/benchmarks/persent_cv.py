@@ -81,7 +81,6 @@ def unpack_encoder(folder: Path, target: Path) -> Path:
     """The carried encoder as a float32 transformers folder (word embeddings back from int8)."""
     import shutil
 
-    import torch
     from safetensors.torch import load_file, save_file
 
     shutil.copytree(folder, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns(WORD_EMBEDDINGS))
@@ -161,16 +160,15 @@ def train(data: Path, out: Path, epochs: int, batch_size: int, learning_rate: fl
         print(f"fold {fold} done at {time.time() - started:.0f} s", flush=True)
 
 
-def combine_features(probabilities: list[list[float]], title_flags: list[bool]) -> list[float]:
-    import statistics
+TITLE = "\0title"  # the sentence a judgement stands in when it is the headline's (results keep flags, not text)
 
-    scores = [p[2] - p[0] for p in probabilities]
-    if not scores:
-        return [0.0] * 8
-    title = [s for s, t in zip(scores, title_flags) if t] or [0.0]
-    return [statistics.mean(scores), min(scores), max(scores),
-            sum(p[0] > 0.5 for p in probabilities) / len(scores), sum(p[2] > 0.5 for p in probabilities) / len(scores),
-            statistics.mean(title), scores[0], min(len(scores), 20) / 20]
+
+def judged(probabilities: list[list[float]], title_flags: list[bool]):
+    """The stored probabilities of an article's mentions as the judgements the product combines."""
+    from stance.labels import LABELS, Mention, MentionStance
+
+    return [MentionStance(Mention(TITLE if in_title else "", 0, 0), LABELS[max(range(3), key=p.__getitem__)],
+                          dict(zip(LABELS, p))) for p, in_title in zip(probabilities, [*title_flags, *[False] * len(probabilities)])]
 
 
 def analyse(results: Path) -> None:
@@ -178,15 +176,14 @@ def analyse(results: Path) -> None:
     from sklearn.linear_model import LogisticRegression
 
     from lab.training import scores
-    from stance.aggregate import combine_mentions
-    from stance.labels import Mention, MentionStance
+    from stance.aggregate import FEATURES, article_features, combine_mentions
 
-    def rule(probabilities):
-        if not probabilities:
-            return "neutral"
-        judged = [MentionStance(Mention("x", 0, 1), max(zip(p, ("critical", "neutral", "supportive")))[1],
-                                dict(zip(("critical", "neutral", "supportive"), p))) for p in probabilities]
-        return combine_mentions(judged).label
+    def rule(article, variant):
+        return combine_mentions(judged(article[variant], article["title_mentions"])).label if article[variant] else "neutral"
+
+    def features(article, variant):
+        judgements = judged(article[variant], article["title_mentions"])
+        return article_features(judgements, TITLE) if judgements else [0.0] * len(FEATURES)
 
     shipped = json.loads((results / "fold-shipped.json").read_text())
     folds = [json.loads((results / f"fold-{k}.json").read_text()) for k in range(FOLDS) if (results / f"fold-{k}.json").exists()]
@@ -196,15 +193,15 @@ def analyse(results: Path) -> None:
     for name, articles in (("shipped", shipped["articles"]), ("taught (cross-validated)", taught)):
         for variant in ("named", "followed"):
             gold = [a["label"] for a in articles]
-            report[f"{name}, {variant}, rule"] = scores(gold, [rule(a[variant]) for a in articles])
-            features = np.array([combine_features(a[variant], a["title_mentions"] + [False] * 999) for a in articles])
+            report[f"{name}, {variant}, rule"] = scores(gold, [rule(a, variant) for a in articles])
+            matrix = np.array([features(a, variant) for a in articles])
             predicted = [None] * len(articles)
             for k in range(FOLDS):
                 train = [i for i, a in enumerate(articles) if fold_of(a["article"]) != k]
                 test = [i for i, a in enumerate(articles) if fold_of(a["article"]) == k]
                 model = LogisticRegression(max_iter=2000, C=1.0, class_weight="balanced")
-                model.fit(features[train], [gold[i] for i in train])
-                for i, label in zip(test, model.predict(features[test])):
+                model.fit(matrix[train], [gold[i] for i in train])
+                for i, label in zip(test, model.predict(matrix[test])):
                     predicted[i] = label
             report[f"{name}, {variant}, logistic (cross-validated)"] = scores(gold, predicted)
     for key, value in report.items():
