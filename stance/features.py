@@ -90,6 +90,14 @@ class MentionEncoder:
         inference mode (fine-tuning calls it directly); a window that several mentions share
         (one sentence naming two actors) goes through the encoder once, unless the target is
         marked in it."""
+        batch, rows, masks = self.tokenize(mentions)
+        batch = {k: v.to(self.device) for k, v in batch.items()}
+        hidden = self.model(**batch).last_hidden_state.float()[rows.to(self.device)]
+        return pool(hidden, masks.to(self.device))
+
+    def tokenize(self, mentions: list[Mention]) -> tuple[dict, torch.Tensor, torch.Tensor]:
+        """The encoder's input for a batch: the tokenized distinct windows, the window row of
+        each mention, and each mention's four pooling masks (`pooling_masks`)."""
         windows = [self.window(m) for m in mentions]
         texts = list(dict.fromkeys(w.sentence for w in windows))
         row_of = {text: row for row, text in enumerate(texts)}
@@ -103,11 +111,13 @@ class MentionEncoder:
         )
         offsets = batch.pop("offset_mapping")
         rows = torch.tensor([row_of[w.sentence] for w in windows])
-        masks = pooling_masks(batch["attention_mask"][rows].bool(), offsets[rows], windows).to(self.device)
-        batch = {k: v.to(self.device) for k, v in batch.items()}
-        hidden = self.model(**batch).last_hidden_state.float()[rows.to(self.device)]
-        pooled = masks @ hidden / masks.sum(-1, keepdim=True).clamp(min=1)  # an empty part pools to zeros
-        return pooled.flatten(1)
+        return dict(batch), rows, pooling_masks(batch["attention_mask"][rows].bool(), offsets[rows], windows)
+
+
+def pool(hidden: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """Mean of the hidden states under each of a mention's four masks, concatenated (an empty
+    part pools to zeros): (mentions, tokens, width) and (mentions, 4, tokens) -> (mentions, 4 * width)."""
+    return (masks @ hidden / masks.sum(-1, keepdim=True).clamp(min=1)).flatten(1)
 
 
 def pooling_masks(attention: torch.Tensor, offsets: torch.Tensor, windows: list[Mention]) -> torch.Tensor:

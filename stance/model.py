@@ -9,6 +9,7 @@ from safetensors.torch import load_file, save_file
 from stance.adapters import load_adapters
 from stance.aggregate import COMBINATION_FILE, LearnedCombination
 from stance.features import MentionEncoder
+from stance.finetuned import apply_layer_deltas
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention, MentionStance
 from stance.quiet import quiet_loading
@@ -32,13 +33,15 @@ class StanceModel:
         self.languages = tuple(config.get("languages", ("en",)))
         self.combination = None  # a LearnedCombination (stance/aggregate.py) where the folder ships one
         self.adapter: dict | None = None  # LoRA adapter weights of a fine-tuned model (stance/adapters.py)
+        # added to the head's logits: per-label decision offsets tuned on validation data
+        self.offsets = torch.tensor(config.get("logit_offsets", [0.0] * len(self.labels)))
 
     @torch.inference_mode()
     def predict(self, mentions: list[Mention], batch_size: int = 64) -> list[MentionStance]:
         if not mentions:
             return []
         features = self.encoder.encode(mentions, batch_size=batch_size)
-        probabilities = torch.softmax(self.head(features), dim=-1).tolist()
+        probabilities = torch.softmax(self.head(features) + self.offsets, dim=-1).tolist()
         results = []
         for mention, probs in zip(mentions, probabilities):
             by_label = dict(zip(self.labels, probs))
@@ -94,6 +97,8 @@ def _load_model(directory: str | Path | None, device: str) -> StanceModel:
     )
     if "adapter" in config:
         load_adapters(encoder, config["adapter"], load_file(directory / config["adapter"]["file"]))
+    if "layers" in config:  # every layer fine-tuned, stored as differences (stance/finetuned.py)
+        apply_layer_deltas(encoder.model, directory / config["layers"]["file"])
     head = StanceHead(config["input_dim"], config["hidden_dim"], len(config["labels"]))
     head.load_state_dict(load_file(directory / HEAD_FILE))
     model = StanceModel(encoder, head, config)

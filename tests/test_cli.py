@@ -13,10 +13,10 @@ def test_demo_without_serving_writes_the_database_and_rebuilds_it_when_run_again
     for _ in range(2):  # new ports every run: the second demo must not add the articles again
         result = csto_monitor("demo", "--no-serve", "--db", str(db))
         assert result.returncode == 0, result.stderr[-2000:]
-        assert "articles new: 23" in result.stdout
+        assert "articles new: 24" in result.stdout
         for noise in ("Warning", "Loading weights", "WARNING: lxml", "Traceback"):  # nothing a user cannot act on
             assert noise not in result.stdout + result.stderr
-        assert sqlite_utils.Database(db).execute("select count(*) from articles").fetchone()[0] == 23
+        assert sqlite_utils.Database(db).execute("select count(*) from articles").fetchone()[0] == 24
 
 
 def test_demo_never_touches_a_database_of_a_real_crawl(tmp_path):
@@ -66,7 +66,7 @@ def test_publish_writes_what_an_immutable_deployment_serves(crawled, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert {p.name for p in out.iterdir()} == {"monitor.db", "counts.json", "metadata.yml", "plugins", "requirements.txt", "serve.sh"}
     counts = json.loads((out / "counts.json").read_text())
-    assert counts["monitor"]["tables"]["articles"]["count"] == 23
+    assert counts["monitor"]["tables"]["articles"]["count"] == 24
     assert "datasette-dashboards==" in (out / "requirements.txt").read_text()
     assert "datasette-atom==" in (out / "requirements.txt").read_text()
     assert "-i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins" in (out / "serve.sh").read_text()

