@@ -14,6 +14,7 @@ from crawler.config import PROJECT_ROOT
 DATASETTE_DIR = PROJECT_ROOT / "datasette"
 METADATA_FILE = DATASETTE_DIR / "metadata.yml"
 PLUGINS_DIR = DATASETTE_DIR / "plugins"
+TEMPLATES_DIR = DATASETTE_DIR / "templates"
 WRITTEN_FOR = "monitor"
 
 

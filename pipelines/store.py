@@ -123,6 +123,7 @@ class StorePipeline:
                         "actor_id": self._id_by_name("actors", stance["actor"]),
                         **{key: stance[key] for key in ("label", "score", "confidence", "mentions", "evidence", "model")},
                         "headline": int(stance["headline"]),
+                        "mentioned_as": json.dumps(mentioned_as(item.mentions.get(stance["actor"], [])), ensure_ascii=False),
                     }
                     for stance in item.stances
                 ],
@@ -134,3 +135,8 @@ class StorePipeline:
         counters.count(self.stats, item.outlet, counters.ARTICLES_NEW)
         logger.info("stored %s (%s, %d actors)", item.url, item.language, len(item.stances))
         return item
+
+
+def mentioned_as(mentions) -> list[str]:
+    """The distinct words an article names an actor by, in order of first appearance."""
+    return list(dict.fromkeys(m.sentence[m.start:m.end] for m in mentions))

@@ -109,3 +109,72 @@ def test_markup_in_an_article_stays_inert_text_on_every_page(browser, crawled, t
             assert "alert(2)" in visit.page.locator("body").inner_text(), url  # shown as text
             assert visit.page.locator("main script, main img, .dashboard-grid img, .dashboard-grid b").count() == 0, url
             assert dialogs == [] and visit.errors == [], url
+
+
+def article_id(db, url_part: str) -> int:
+    return next(sqlite_utils.Database(db).query("select id from articles where url like ?", [f"%{url_part}%"]))["id"]
+
+
+def test_the_home_page_leads_to_the_desk_dashboard(browser, served):
+    visit = Visit(browser, served + "/")
+    visit.page.get_by_text("Open the desk dashboard").click()
+    visit.page.wait_for_load_state("networkidle")
+    assert visit.page.url.endswith("/-/dashboards/desk") and not visit.errors
+
+
+def test_an_article_page_reads_as_an_article_with_its_stances_and_evidence(browser, served, crawled):
+    number = article_id(crawled["db"], "pashinyan-doverie-odkb")  # Russian, judged by e5-ru
+    visit = Visit(browser, f"{served}/monitor/articles/{number}")
+    page = visit.page
+    assert page.title().startswith("Пашинян подорвал доверие к ОДКБ")
+    meta = page.locator(".article-meta").inner_text()
+    assert "Eurasia Wire" in meta and "2026-05-07" in meta and "language ru" in meta and "Ольга Белова" in meta
+    assert page.locator(".article-meta a", has_text="the original").get_attribute("href").endswith("ru/pashinyan-doverie-odkb.html")
+    rows = {row.locator("td").first.inner_text().split(" (")[0]: row for row in page.locator(".stance-list tr").all()[1:]}
+    assert "Pashinyan" in rows and rows["Pashinyan"].locator("td.label-critical").count() == 1
+    evidence = rows["Pashinyan"].locator("ul.evidence li").all_inner_texts()
+    assert evidence and all("Пашинян" in sentence for sentence in evidence)
+    marked = page.locator(".article-text mark").all_inner_texts()
+    assert {"Никол Пашинян", "Пашиняна", "ОДКБ"} <= set(marked)  # inflected forms highlighted too
+    body = page.locator("body").inner_text()
+    assert '["' not in body and "outlet_id" not in body and not visit.errors  # no raw JSON, no bare ids
+
+
+def test_an_armenian_article_page_says_why_it_is_not_judged(browser, served, crawled):
+    number = article_id(crawled["db"], "pashinyan-csto-obligations")
+    visit = Visit(browser, f"{served}/monitor/articles/{number}")
+    assert "not judged (none:hy" in visit.page.locator(".stance-list").inner_text()
+    assert "Փաշինյանը" in visit.page.locator(".article-text mark").all_inner_texts()
+
+
+def test_a_copy_links_its_original_and_the_original_its_copies(browser, served, crawled):
+    db = sqlite_utils.Database(crawled["db"])
+    copy = next(db.query("select id, duplicate_of from articles where duplicate_of is not null"))
+    visit = Visit(browser, f"{served}/monitor/articles/{copy['id']}")
+    assert "A copy of" in visit.page.locator("body").inner_text()
+    original = Visit(browser, f"{served}/monitor/articles/{copy['duplicate_of']}")
+    links = [link.get_attribute("href") for link in original.page.locator("ul li a").all()]
+    assert any(link.endswith(f"/articles/{copy['id']}") for link in links), links
+
+
+def test_stance_rows_are_titled_by_names_and_evidence_is_a_list(browser, served, crawled):
+    db = sqlite_utils.Database(crawled["db"])
+    row = next(db.query("""select s.article_id, s.actor_id, a.title from stances s join articles a on a.id = s.article_id
+                           join actors ac on ac.id = s.actor_id where ac.name = 'Putin' and s.label is not null limit 1"""))
+    visit = Visit(browser, f"{served}/monitor/stances/{row['article_id']},{row['actor_id']}")
+    assert visit.page.title() == f"Putin in “{row['title']}”"
+    assert visit.page.locator("ul.evidence li").count() >= 1
+    table = Visit(browser, f"{served}/monitor/stances?label=critical")
+    assert table.page.locator("td ul.evidence").count() >= 1 and '["' not in table.page.locator("table.rows-and-columns").inner_text()
+
+
+def test_canned_queries_take_names_in_any_case_and_say_when_a_value_matches_nothing(browser, served):
+    lower = Visit(browser, f"{served}/monitor/strong_stances?" + urlencode({"actor": "pashinyan", "since": ""}))
+    assert lower.page.locator("table.rows-and-columns tbody tr").count() >= 1
+    assert lower.page.locator(".parameter-problem").count() == 0 and not lower.errors
+    unknown = Visit(browser, f"{served}/monitor/strong_stances?" + urlencode({"actor": "Pashinian", "since": "April"}))
+    problems = unknown.page.locator(".parameter-problem").all_inner_texts()
+    assert any("No actor is named “Pashinian”" in p and "Pashinyan" in p for p in problems)
+    assert any("since must be a date written YYYY-MM-DD" in p for p in problems)
+    feed = Visit(browser, f"{served}/monitor/alerts_stance?" + urlencode({"actor": "PUTIN", "label": "Critical"}))
+    assert feed.page.locator("table.rows-and-columns tbody tr").count() >= 1

@@ -9,7 +9,7 @@ import tempfile
 import click
 
 from crawler.cli.app import DEFAULT_DB, fail, main
-from crawler.dashboard import PLUGINS_DIR, metadata_file_for
+from crawler.dashboard import PLUGINS_DIR, TEMPLATES_DIR, metadata_file_for
 
 
 SERVE_SETTINGS = ("--setting", "sql_time_limit_ms", "3000", "--setting", "max_returned_rows", "5000",
@@ -28,7 +28,7 @@ def datasette_command(db: str, host: str, port: int) -> list[str]:
     return [
         sys.executable, "-m", "datasette", "serve", str(db),
         "--metadata", str(metadata_file_for(db, scratch)), "--plugins-dir", str(PLUGINS_DIR),
-        "--host", host, "--port", str(port), *SERVE_SETTINGS,
+        "--template-dir", str(TEMPLATES_DIR), "--host", host, "--port", str(port), *SERVE_SETTINGS,
     ]
 
 
@@ -72,10 +72,11 @@ def publish(db, out):
     subprocess.run([sys.executable, "-m", "datasette", "inspect", str(target), "--inspect-file", str(out / "counts.json")], check=True)
     shutil.copy(metadata_file_for(target, out), out / "metadata.yml")
     shutil.copytree(PLUGINS_DIR, out / "plugins", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(TEMPLATES_DIR, out / "templates", dirs_exist_ok=True)
     (out / "requirements.txt").write_text("".join(f"{name}=={version(name)}\n" for name in PUBLISHED_PLUGINS))
     (out / "serve.sh").write_text(serve_script(Path(sys.executable).parent / "datasette"))
     (out / "serve.sh").chmod(0o755)
-    click.echo(f"published to {out}: monitor.db, counts.json, metadata.yml, plugins/, requirements.txt, serve.sh")
+    click.echo(f"published to {out}: monitor.db, counts.json, metadata.yml, plugins/, templates/, requirements.txt, serve.sh")
 
 
 def serve_script(installed: Path) -> str:
@@ -90,7 +91,7 @@ if [ -z "$DATASETTE" ]; then
   echo "serve.sh: datasette not found: install it with 'pip install -r requirements.txt' (activate that environment first), or set DATASETTE=/path/to/datasette" >&2
   exit 127
 fi
-exec "$DATASETTE" serve -i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins {" ".join(SERVE_SETTINGS)} "$@"
+exec "$DATASETTE" serve -i monitor.db --inspect-file counts.json --metadata metadata.yml --plugins-dir plugins --template-dir templates {" ".join(SERVE_SETTINGS)} "$@"
 """
 
 

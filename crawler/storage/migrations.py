@@ -195,6 +195,14 @@ def stance_headline(db: sqlite_utils.Database) -> None:
     db["stances"].add_column("headline", int)
 
 
+@migrations()
+def stance_mentioned_as(db: sqlite_utils.Database) -> None:
+    """How the article names the actor: a JSON list of the distinct words found (Пашиняна,
+    Пашинян), for the article page's highlighting and for searching an actor's every form.
+    Unknown (NULL) for older rows."""
+    db["stances"].add_column("mentioned_as", str)
+
+
 # --- frozen definitions the migrations above create ---------------------------------------
 _STANCE_COUNTS_V1 = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}
 
