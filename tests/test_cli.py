@@ -64,7 +64,7 @@ def test_publish_writes_what_an_immutable_deployment_serves(crawled, tmp_path):
     out = tmp_path / "site"
     result = csto_monitor("publish", "--db", str(crawled["db"]), "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert {p.name for p in out.iterdir()} == {"monitor.db", "counts.json", "metadata.yml", "plugins", "requirements.txt", "serve.sh"}
+    assert {p.name for p in out.iterdir()} == {"monitor.db", "counts.json", "metadata.yml", "plugins", "templates", "requirements.txt", "serve.sh"}
     counts = json.loads((out / "counts.json").read_text())
     assert counts["monitor"]["tables"]["articles"]["count"] == 24
     assert "datasette-dashboards==" in (out / "requirements.txt").read_text()
@@ -96,4 +96,4 @@ def test_a_database_of_any_name_is_served_with_the_whole_desk_view(crawled, tmp_
         feed = urllib.request.urlopen(f"{base}/other/alerts_outlet_health.atom", timeout=10).read().decode()
         assert "<feed" in feed
         home = urllib.request.urlopen(f"{base}/", timeout=10).read().decode()
-        assert 'href="/other/stance_over_time"' in home and "/monitor/" not in home
+        assert 'href="/-/dashboards/desk"' in home and "/monitor/" not in home
