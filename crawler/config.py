@@ -14,7 +14,7 @@ DEFAULT_STANCE_FILE = PROJECT_ROOT / "stance.yml"
 DEFAULT_ACTORS_FILE = PROJECT_ROOT / "actors.yml"
 DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.yml"
 
-OUTLET_KEYS = {"name", "url", "country", "language", "feeds", "sitemaps", "start_urls", "follow", "delay", "concurrency"}
+OUTLET_KEYS = {"name", "url", "country", "language", "group", "feeds", "sitemaps", "start_urls", "follow", "delay", "concurrency"}
 ACTOR_KINDS = {"person", "country", "organisation"}
 
 
@@ -28,6 +28,7 @@ class Outlet:
     url: str
     country: str = ""
     language: str = ""
+    group: str = ""  # the desk's grouping of outlets ("Russian state", "Armenian independent", ...)
     feeds: tuple[str, ...] = ()
     sitemaps: tuple[str, ...] = ()
     start_urls: tuple[str, ...] = ()
@@ -121,6 +122,8 @@ def load_sources(path: str | Path) -> list[Outlet]:
                 re.compile(pattern)
             except re.error as error:
                 raise ConfigError(f"{path}: {label}: follow pattern '{pattern}' is not a valid regex ({error})") from None
+        if entry.get("group") is not None and not isinstance(entry["group"], str):
+            raise ConfigError(f"{path}: {label}: group must be a name such as \"Russian state\", not {entry['group']!r}")
         delay, concurrency = entry.get("delay"), entry.get("concurrency")
         if delay is not None and (not isinstance(delay, (int, float)) or isinstance(delay, bool) or delay < 0):
             raise ConfigError(f"{path}: {label}: delay must be a number of seconds >= 0, not {delay!r}")
@@ -132,6 +135,7 @@ def load_sources(path: str | Path) -> list[Outlet]:
                 url=entry["url"].strip(),
                 country=str(entry.get("country") or ""),
                 language=str(entry.get("language") or ""),
+                group=str(entry.get("group") or "").strip(),
                 delay=float(delay) if delay is not None else None,
                 concurrency=concurrency,
                 **lists,

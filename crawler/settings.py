@@ -88,6 +88,12 @@ OUTLET_HEALTH_BASELINE_DAYS = 28  # an outlet's usual daily volume: the mean ove
 OUTLET_HEALTH_MIN_DAYS = 7  # fewer days of history: the outlet is still "learning", no volume flag
 OUTLET_HEALTH_ALPHA = 0.01  # flag a day's count that chance gives less often than this (Poisson)
 OUTLET_HEALTH_MIN_PAGES = 5  # extraction checks need at least this many article pages in the run
+# Shifts (table stance_shifts, dashboard panel, alerts_shifts feed; crawler/storage/shifts.py): a
+# week whose articles or mean stance toward an actor lie more than SHIFT_THRESHOLD_SD standard
+# deviations from the previous SHIFT_BASELINE_WEEKS weeks, with at least SHIFT_MIN_ARTICLES articles
+SHIFT_BASELINE_WEEKS = 8
+SHIFT_THRESHOLD_SD = 2.0
+SHIFT_MIN_ARTICLES = 3
 CHECK_ARTICLES_PER_OUTLET = 0  # `csto-monitor check-outlets` sets it: fetch only the N newest articles per outlet
 PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
 PROGRESS_INTERVAL = 2.0  # seconds between progress lines

@@ -18,6 +18,7 @@ def write(tmp_path, text: str):
     ("outlets:\n  - name: A\n    url: http://a/\n", "outlets[0] (A): nothing to crawl"),
     ("outlets: [\n", "malformed YAML"),
     ("outlets:\n  - name: A\n    url: http://a/\n    feeds: [http://a/rss]\n    follow: ['(']\n", "not a valid regex"),
+    ("outlets:\n  - name: A\n    url: http://a/\n    feeds: [http://a/rss]\n    group: [state]\n", "group must be a name"),
 ])
 def test_bad_sources_give_one_clear_line(tmp_path, text, expected):
     with pytest.raises(ConfigError) as error:
@@ -36,6 +37,7 @@ def test_actor_with_unknown_kind_is_named(tmp_path):
 def test_shipped_sources_and_actors_are_valid():
     outlets = load_sources("sources.yml")
     assert len(outlets) >= 5 and all(o.feeds or o.sitemaps or o.start_urls for o in outlets)
+    assert {o.group for o in outlets if o.name.startswith("TASS")} == {"Russian state"}
     names = {a.name for a in load_actors("actors.yml").actors}
     assert {"Russia", "Putin", "Belarus", "Lukashenko", "Armenia", "Pashinyan", "Kazakhstan", "Tokayev",
             "Kyrgyzstan", "Tajikistan", "Azerbaijan", "Ukraine", "Zelensky", "CSTO", "NATO", "China",

@@ -13,7 +13,8 @@ from crawler.dashboard import DATASETTE_DIR
 
 METADATA = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())
 DESK = METADATA["plugins"]["datasette-dashboards"]["desk"]
-FILTERS = {"date_start": "2026-03-01", "date_end": "2026-06-30", "actor": "Putin", "outlet": "Steppe Observer", "language": "en"}
+FILTERS = {"date_start": "2026-03-01", "date_end": "2026-06-30", "actor": "Putin", "outlet": "Steppe Observer", "language": "en",
+           "group": "Central Asian independent"}
 
 
 def with_filters(query: str, values: dict) -> tuple[str, dict]:
@@ -130,3 +131,38 @@ def test_coverage_without_a_stance_model_is_counted_not_hidden(datasette, crawle
     assert rows["hy"]["judged"] == 0 and rows["hy"]["not_judged"] == unjudged and rows["hy"]["note"] == "no stance model for this language"
     assert rows["ru"]["not_judged"] == 0 and rows["ru"]["judged"] > 0 and rows["ru"]["note"] == ""  # the Russian model
     assert rows["en"]["not_judged"] == 0 and rows["en"]["judged"] > 0 and rows["en"]["note"] == ""
+
+
+def test_outlet_groups_filter_the_panels_and_are_compared(datasette, crawled):
+    import sqlite3
+
+    connection = sqlite3.connect(crawled["db"])
+    groups = dict(connection.execute("select name, outlet_group from outlets"))
+    connection.close()
+    assert groups == {"Steppe Observer": "Central Asian independent", "Caucasus Ledger": "Armenian independent",
+                      "Eurasia Wire": "Russian state"}  # from the sample outlets' sources.yml
+    sql, params = with_filters(DESK["charts"]["outlet-actor-matrix"]["query"], {"group": "Russian state"})
+    cells = run(datasette, "/monitor.json", {"sql": sql, "_shape": "array", **params}).json()
+    assert cells and {c["outlet"] for c in cells} == {"Eurasia Wire"}
+    sql, params = with_filters(DESK["charts"]["group-gap"]["query"], {"actor": "CSTO"})
+    weeks = run(datasette, "/monitor.json", {"sql": sql, "_shape": "array", **params}).json()
+    assert weeks and {w["actor"] for w in weeks} == {"CSTO"}
+    assert {w["outlet_group"] for w in weeks} == set(groups.values())
+    for week in {w["week"] for w in weeks}:
+        means = [w["mean_score"] for w in weeks if w["week"] == week]
+        gap = next(w["gap"] for w in weeks if w["week"] == week)
+        assert gap == pytest.approx(max(means) - min(means), abs=0.002)
+    chosen = run(datasette, "/monitor.json", {"sql": with_filters(DESK["charts"]["group-gap"]["query"], {})[0], "_shape": "array"}).json()
+    assert chosen and len({w["actor"] for w in chosen}) == 1  # the most covered actor when none is chosen
+
+
+def test_search_shows_the_matching_passage_and_articles_mentioning_finds_every_form(datasette):
+    page = run(datasette, "/monitor/search", {"q": "Пашинян*"})
+    assert page.status_code == 200 and "<mark>Пашиняна</mark>" in page.text
+    rows = run(datasette, "/monitor/articles_mentioning.json",
+               {"actor": "pashinyan", "language": "RU", "outlet": "", "since": "", "_shape": "array"}).json()
+    assert [r["title"] for r in rows] == ["Пашинян подорвал доверие к ОДКБ, считают эксперты"]
+    assert "Пашиняна" in json.loads(rows[0]["mentioned_as"]) and rows[0]["label"] == "critical"
+    everywhere = run(datasette, "/monitor/articles_mentioning.json",
+                     {"actor": "Pashinyan", "language": "", "outlet": "", "since": "", "_shape": "array"}).json()
+    assert {r["language"] for r in everywhere} == {"en", "ru", "hy"}

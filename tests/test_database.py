@@ -14,7 +14,9 @@ def test_database_is_created_in_wal_mode_with_every_table(tmp_path):
         "id", "url", "canonical_url", "outlet_id", "title", "author", "published", "language", "language_prob",
         "text", "text_hash", "duplicate_of", "matched_terms", "crawled_at", "crawl_run_id"}
     assert set(db["stances"].columns_dict) == {
-        "article_id", "actor_id", "label", "score", "confidence", "mentions", "evidence", "model", "headline"}
+        "article_id", "actor_id", "label", "score", "confidence", "mentions", "evidence", "model", "headline",
+        "mentioned_as"}
+    assert "outlet_group" in db["outlets"].columns_dict and "stance_shifts" in db.table_names()
 
 
 def test_reopening_applies_no_migration_twice(tmp_path):
@@ -24,7 +26,8 @@ def test_reopening_applies_no_migration_twice(tmp_path):
     names = [row[0] for row in db.execute("select name from _sqlite_migrations order by id")]
     assert names == ["initial_schema", "incremental_crawl_state", "outlet_templates", "dashboard_summaries",
                      "dashboard_volume_view", "run_health", "outlet_health_alerts", "article_alerts_view",
-                     "page_reasons_as_categories", "stance_headline"]
+                     "page_reasons_as_categories", "stance_headline", "stance_mentioned_as", "outlet_groups",
+                     "stance_shifts"]
 
 
 def test_a_database_of_the_first_version_is_upgraded_in_place(tmp_path):

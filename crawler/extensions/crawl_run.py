@@ -18,11 +18,12 @@ from scrapy.exceptions import NotConfigured
 
 from crawler import counters
 from crawler.config import load_actors
-from crawler.operations.health import HealthRules, check_run
+from crawler.operations.health import HealthRules, check_run, rules_from_settings
 from crawler.operations.outlet_health import OutletHealthRules, alert_lines, assess_outlets
 from crawler.storage import lock
 from crawler.storage.articles import report_storage_failure, storage_failed
 from crawler.storage.database import open_database, utc_now
+from crawler.storage.shifts import ShiftRules, refresh_shifts
 from crawler.storage.summaries import refresh_summaries
 
 logger = logging.getLogger(__name__)
@@ -62,13 +63,14 @@ class CrawlRun:
     """Scrapy extension (CRAWL_RUN_ENABLED): one run of the crawl in the database, start to end."""
 
     def __init__(self, crawler, db_path: str, actors_file: str, health_rules: HealthRules,
-                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None):
+                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules = ShiftRules()):
         self.crawler = crawler
         self.db_path = db_path
         self.actors_file = actors_file
         self.health_rules = health_rules
         self.outlet_health_rules = outlet_health_rules
         self.outlet_health_day = outlet_health_day
+        self.shift_rules = shift_rules
         self.db = None
         self.run_id = None
         self.started = None
@@ -81,7 +83,8 @@ class CrawlRun:
         if not settings.getbool("CRAWL_RUN_ENABLED"):
             raise NotConfigured("CRAWL_RUN_ENABLED is off (a fetch-only or check crawl writes no run)")
         extension = cls(crawler, settings.get("DB_PATH"), settings.get("ACTORS_FILE"), HealthRules.from_settings(settings),
-                        OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"))
+                        OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"),
+                        rules_from_settings(ShiftRules, settings, "SHIFT_"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -95,7 +98,8 @@ class CrawlRun:
                 for outlet in spider.outlets:
                     self.outlet_ids[outlet.name] = upsert_by_name(
                         self.db, "outlets",
-                        {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language})
+                        {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language,
+                         "outlet_group": outlet.group or None})
                 for actor in load_actors(self.actors_file).actors:
                     upsert_by_name(self.db, "actors", {"name": actor.name, "kind": actor.kind})
                 self.started = utc_now()
@@ -144,4 +148,6 @@ class CrawlRun:
             logger.info("health: %s", note)
         days = refresh_summaries(self.db)
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
+        shifts = refresh_shifts(self.db, self.shift_rules)
+        logger.info("shifts: %d weeks in which an actor's volume or stance left its baseline", shifts)
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))

@@ -47,6 +47,7 @@ class SampleOutlet:
         self.name = spec["name"]
         self.country = spec["country"]
         self.language = spec["language"]
+        self.group = spec.get("group", "")
         self.template = TEMPLATES.get_template(spec["template"])
         self.discovery = spec["discovery"]
         self.robots_disallow = spec.get("robots_disallow", [])
@@ -204,6 +205,8 @@ class SampleOutlet:
 
     def sources_entry(self) -> dict:
         entry = {"name": self.name, "url": self.base, "country": self.country, "language": self.language}
+        if self.group:
+            entry["group"] = self.group
         if self.discovery == "rss":
             entry["feeds"] = [self.base + "blog-feed.xml"]
         elif self.discovery == "atom":

@@ -203,6 +203,26 @@ def stance_mentioned_as(db: sqlite_utils.Database) -> None:
     db["stances"].add_column("mentioned_as", str)
 
 
+@migrations()
+def outlet_groups(db: sqlite_utils.Database) -> None:
+    """The desk's group of each outlet (sources.yml `group`), for comparing groups of outlets."""
+    db["outlets"].add_column("outlet_group", str)
+    db["outlets"].create_index(["outlet_group"])
+
+
+@migrations()
+def stance_shifts(db: sqlite_utils.Database) -> None:
+    """Weeks in which an actor's volume or stance left its own baseline (crawler/storage/shifts.py),
+    per outlet group ('' = every outlet); rebuilt after each crawl."""
+    db["stance_shifts"].create(
+        {"week": str, "actor_id": int, "outlet_group": str, "kind": str, "value": float, "baseline_mean": float,
+         "baseline_sd": float, "deviation_sd": float, "direction": str, "articles": int},
+        foreign_keys=[("actor_id", "actors", "id")],
+    )
+    db["stance_shifts"].create_index(["week"])
+    db["stance_shifts"].create_index(["actor_id", "week"])
+
+
 # --- frozen definitions the migrations above create ---------------------------------------
 _STANCE_COUNTS_V1 = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}
 

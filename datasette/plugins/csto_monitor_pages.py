@@ -35,8 +35,14 @@ def as_list(items: list) -> Markup:
     return Markup('<ul class="evidence">' + "".join(f"<li>{escape(str(item))}</li>" for item in items) + "</ul>")
 
 
+PASSAGE_START, PASSAGE_END = "\x02", "\x03"  # the search query's snippet() markers around each matched word
+
+
 @hookimpl
 def render_cell(value, column):
+    if column == "passage" and isinstance(value, str) and PASSAGE_START in value:
+        marked = str(escape(value)).replace(PASSAGE_START, "<mark>").replace(PASSAGE_END, "</mark>")
+        return Markup(marked)
     if column in ("evidence", "mentioned_as"):
         items = json_list(value)
         if items is not None:
