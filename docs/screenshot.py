@@ -1,4 +1,6 @@
-"""Take docs/dashboard.png: the desk dashboard on the demo database, in Debian's chromium.
+"""Take the README's screenshots on the demo database, in Debian's chromium: docs/dashboard.png
+(the desk dashboard), docs/dashboard-pashinyan.png (filtered to one actor) and docs/article.png
+(an article's page).
 
     .venv/bin/csto-monitor demo --no-serve && .venv/bin/python docs/screenshot.py [--db data/monitor.db]
 """
@@ -20,7 +22,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default=str(PROJECT / "data" / "monitor.db"))
-    parser.add_argument("--out", default=str(PROJECT / "docs" / "dashboard.png"))
+    parser.add_argument("--out", default=str(PROJECT / "docs"), help="folder to write the screenshots to")
     args = parser.parse_args()
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -28,21 +30,30 @@ def main() -> None:
     server = subprocess.Popen([sys.executable, "-m", "crawler.cli", "serve", "--db", args.db, "--port", str(port)],
                               cwd=PROJECT, stdout=subprocess.DEVNULL)
     try:
-        url = f"http://127.0.0.1:{port}/-/dashboards/desk"
+        import sqlite3
+
+        base = f"http://127.0.0.1:{port}"
+        connection = sqlite3.connect(args.db)
+        article = connection.execute("select id from articles where url like '%pashinyan-doverie-odkb%'").fetchone()[0]
+        connection.close()
         for _ in range(150):
             try:
-                urllib.request.urlopen(url, timeout=5)
+                urllib.request.urlopen(base + "/-/versions.json", timeout=5)
                 break
             except OSError:
                 time.sleep(0.2)
+        name = Path(args.db).stem
+        shots = {"dashboard.png": "/-/dashboards/desk", "dashboard-pashinyan.png": "/-/dashboards/desk?actor=Pashinyan",
+                 "article.png": f"/{name}/articles/{article}"}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(url, wait_until="networkidle")
-            page.wait_for_timeout(1000)  # let Vega finish drawing
-            page.screenshot(path=args.out, full_page=True)
+            for file, path in shots.items():
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                page.goto(base + path, wait_until="networkidle")
+                page.wait_for_timeout(1000)  # let Vega finish drawing
+                page.screenshot(path=str(Path(args.out) / file), full_page=True)
+                print(f"wrote {Path(args.out) / file}")
             browser.close()
-        print(f"wrote {args.out}")
     finally:
         server.terminate()
         server.wait(timeout=10)

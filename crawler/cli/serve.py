@@ -106,12 +106,18 @@ exec "$DATASETTE" serve -i monitor.db --inspect-file counts.json --metadata meta
 def demo(ctx, db, no_serve, port):
     """Serve the bundled sample outlets on 127.0.0.1, crawl them into DB, then serve the dashboard.
 
+    Eight outlets in four groups: the three hand-written ones and a year of five more, written by
+    a seeded generator and dated up to today (crawler/samples/desk_year.py).
+
     The sample outlets get new ports every run, so a demo database is rebuilt each time; a
     database that holds any other outlet is never touched."""
+    from datetime import date
+
     from crawler.operations.run import run_crawl, summary_line
+    from crawler.samples.desk_year import desk_year
     from crawler.samples.server import SampleOutlets
 
-    with SampleOutlets() as outlets, tempfile.TemporaryDirectory() as scratch:
+    with SampleOutlets(extra=desk_year(date.today())) as outlets, tempfile.TemporaryDirectory() as scratch:
         clear_demo_database(Path(db), {o.name for o in outlets.outlets})
         sources = outlets.write_sources(Path(scratch) / "sources.yml")
         click.echo(f"Sample outlets: {', '.join(f'{o.name} at {o.base}' for o in outlets.outlets)}")

@@ -42,8 +42,10 @@ class Response:
 class SampleOutlet:
     """One fictional outlet: its articles, its template and the way it is discovered."""
 
-    def __init__(self, spec_path: Path):
-        spec = yaml.safe_load(spec_path.read_text(encoding="utf-8"))
+    def __init__(self, spec: Path | dict):
+        """`spec`: an outlet's YAML file, or the same as a dict (crawler/samples/desk_year.py)."""
+        if not isinstance(spec, dict):
+            spec = yaml.safe_load(spec.read_text(encoding="utf-8"))
         self.name = spec["name"]
         self.country = spec["country"]
         self.language = spec["language"]
@@ -121,9 +123,9 @@ class SampleOutlet:
             "/blog-feed.xml": self.rss if self.discovery == "rss" else None,
             "/feed/atom/": self.atom if self.discovery == "atom" else None,
             "/sitemap.xml": self.sitemap_index if self.discovery == "sitemap" else None,
-            "/sitemap-en.xml": (lambda: self.sitemap("en")) if self.discovery == "sitemap" else None,
-            "/sitemap-ru.xml": (lambda: self.sitemap("ru")) if self.discovery == "sitemap" else None,
         }
+        pages.update({f"/sitemap-{language}.xml": (lambda language=language: self.sitemap(language))
+                      for language in self.sitemap_languages()})
         if pages.get(path):
             return pages[path]()
         if self.discovery == "atom" and path.startswith("/category/csto/"):
@@ -167,11 +169,18 @@ class SampleOutlet:
         )
         return Response(content_type="application/atom+xml; charset=utf-8", body=body.encode())
 
+    def sitemap_languages(self) -> list[str]:
+        """One sitemap per language the outlet publishes in (English always: its extra URLs live there)."""
+        if self.discovery != "sitemap":
+            return []
+        return sorted({"en"} | {a["lang"] for a in self.articles})
+
     def sitemap_index(self) -> Response:
+        sitemaps = "".join(f"<sitemap><loc>{self.base}sitemap-{language}.xml</loc></sitemap>"
+                           for language in self.sitemap_languages())
         body = (
             '<?xml version="1.0" encoding="UTF-8"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-            f"<sitemap><loc>{self.base}sitemap-en.xml</loc></sitemap>"
-            f"<sitemap><loc>{self.base}sitemap-ru.xml</loc></sitemap></sitemapindex>"
+            f"{sitemaps}</sitemapindex>"
         )
         return Response(content_type="application/xml", body=body.encode())
 
@@ -243,8 +252,9 @@ def handler_for(outlet: SampleOutlet):
 class SampleOutlets:
     """Start every bundled outlet on its own free port of 127.0.0.1 (a context manager)."""
 
-    def __init__(self, directory: Path = HERE):
-        self.outlets = [SampleOutlet(path) for path in sorted(directory.glob("*.yml"))]
+    def __init__(self, directory: Path = HERE, extra: list[dict] = ()):
+        """The outlets of `directory`'s YAML files, and `extra` outlet specs (the demo's year)."""
+        self.outlets = [SampleOutlet(path) for path in sorted(directory.glob("*.yml"))] + [SampleOutlet(spec) for spec in extra]
         self._servers: list[ThreadingHTTPServer] = []
 
     def __enter__(self) -> "SampleOutlets":
