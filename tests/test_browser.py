@@ -178,3 +178,13 @@ def test_canned_queries_take_names_in_any_case_and_say_when_a_value_matches_noth
     assert any("since must be a date written YYYY-MM-DD" in p for p in problems)
     feed = Visit(browser, f"{served}/monitor/alerts_stance?" + urlencode({"actor": "PUTIN", "label": "Critical"}))
     assert feed.page.locator("table.rows-and-columns tbody tr").count() >= 1
+
+
+def test_every_canned_query_is_reachable_from_the_dashboard(browser, served):
+    visit = open_dashboard(browser, served)
+    links = [link.get_attribute("href") for link in visit.page.locator("#chart-queries-and-feeds a").all()]
+    reached = {link.split("/monitor/", 1)[1].split("?", 1)[0] for link in links}
+    assert reached == set(CANNED), sorted(set(CANNED) ^ reached)
+    for link in links:  # each opens without an error
+        page = Visit(browser, link if link.startswith("http") else served + link)
+        assert page.page.locator(".message-error").count() == 0 and not page.errors, link

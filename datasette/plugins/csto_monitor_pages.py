@@ -43,7 +43,7 @@ def render_cell(value, column):
     if column == "passage" and isinstance(value, str) and PASSAGE_START in value:
         marked = str(escape(value)).replace(PASSAGE_START, "<mark>").replace(PASSAGE_END, "</mark>")
         return Markup(marked)
-    if column in ("evidence", "mentioned_as"):
+    if column in ("evidence", "mentioned_as", "matched_terms"):
         items = json_list(value)
         if items is not None:
             return as_list(items) if column == "evidence" else ", ".join(str(item) for item in items)
