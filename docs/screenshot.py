@@ -1,6 +1,6 @@
 """Take the README's screenshots on the demo database, in Debian's chromium: docs/dashboard.png
-(the desk dashboard), docs/dashboard-pashinyan.png (filtered to one actor) and docs/article.png
-(an article's page).
+(the desk dashboard), docs/dashboard-pashinyan.png (filtered to one actor), docs/article.png
+(an article's page) and docs/story.png (the story most outlets reported).
 
     .venv/bin/csto-monitor demo --no-serve && .venv/bin/python docs/screenshot.py [--db data/monitor.db]
 """
@@ -35,6 +35,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         connection = sqlite3.connect(args.db)
         article = connection.execute("select id from articles where url like '%pashinyan-doverie-odkb%'").fetchone()[0]
+        story = connection.execute("select id from stories order by outlets desc, articles desc limit 1").fetchone()[0]
         connection.close()
         for _ in range(150):
             try:
@@ -44,7 +45,7 @@ def main() -> None:
                 time.sleep(0.2)
         name = Path(args.db).stem
         shots = {"dashboard.png": "/-/dashboards/desk", "dashboard-pashinyan.png": "/-/dashboards/desk?actor=Pashinyan",
-                 "article.png": f"/{name}/articles/{article}"}
+                 "article.png": f"/{name}/articles/{article}", "story.png": f"/{name}/stories/{story}"}
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=["--no-sandbox"])
             for file, path in shots.items():

@@ -188,3 +188,23 @@ def test_every_canned_query_is_reachable_from_the_dashboard(browser, served):
     for link in links:  # each opens without an error
         page = Visit(browser, link if link.startswith("http") else served + link)
         assert page.page.locator(".message-error").count() == 0 and not page.errors, link
+
+
+def test_a_story_page_shows_its_reports_and_how_each_outlet_portrayed_each_actor(browser, served, crawled):
+    db = sqlite_utils.Database(crawled["db"])
+    story = next(db.query("select story_id from articles where duplicate_of is not null"))["story_id"]
+    visit = Visit(browser, f"{served}/monitor/stories/{story}")
+    assert visit.page.title().startswith("Story: ") and not visit.errors
+    tables = visit.page.locator("table.stance-list")
+    assert tables.nth(0).locator("tr").count() == 3  # the original and its copy, first to last
+    assert "(a copy)" in tables.nth(0).inner_text()
+    matrix = tables.nth(1).inner_text()
+    assert "Tokayev" in matrix and "supportive" in matrix and '["' not in visit.page.locator("body").inner_text()
+
+
+def test_the_stories_feed_lists_stories_that_mention_an_actor(served):
+    import feedparser
+
+    feed = feedparser.parse(f"{served}/monitor/alerts_stories.atom?actor=tokayev")
+    assert not feed.bozo and feed.entries
+    assert all("reports from" in entry.content[0].value for entry in feed.entries)

@@ -182,3 +182,13 @@ def test_each_stance_says_whether_the_headline_names_the_actor(db):
     assert stance_of(db, "putin-pressure-central-asia", "Putin")["headline"] == 1
     assert stance_of(db, "putin-pressure-central-asia", "Russia")["headline"] == 0  # named in the text only
     assert stance_of(db, "pashinyan-doverie-odkb", "Pashinyan")["headline"] == 1  # unjudged (none:ru), still known
+
+
+def test_every_article_is_placed_in_a_story_and_a_copy_joins_its_originals(db):
+    assert db.execute("select count(*) from articles where story_id is null").fetchone()[0] == 0
+    copy = next(db.query("select story_id, duplicate_of from articles where duplicate_of is not null"))
+    assert copy["story_id"] == db.execute("select story_id from articles where id = ?", [copy["duplicate_of"]]).fetchone()[0]
+    stories, reports = db.execute("select count(*), sum(articles) from stories").fetchone()
+    assert reports == 24 and stories <= 23  # the copy shares its original's story
+    # the hand-written outlets report different events: no story joins two outlets' original reports
+    assert db.execute("select max(outlets) from stories").fetchone()[0] <= 2

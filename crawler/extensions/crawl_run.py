@@ -24,6 +24,8 @@ from crawler.storage import lock
 from crawler.storage.articles import report_storage_failure, storage_failed
 from crawler.storage.database import open_database, utc_now
 from crawler.storage.shifts import ShiftRules, refresh_shifts
+from crawler.storage.stories import StoryRules, assign_stories
+from pipelines.actors import ActorFinder
 from crawler.storage.summaries import refresh_summaries
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,8 @@ class CrawlRun:
     """Scrapy extension (CRAWL_RUN_ENABLED): one run of the crawl in the database, start to end."""
 
     def __init__(self, crawler, db_path: str, actors_file: str, health_rules: HealthRules,
-                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules = ShiftRules()):
+                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules = ShiftRules(),
+                 story_rules: StoryRules = StoryRules()):
         self.crawler = crawler
         self.db_path = db_path
         self.actors_file = actors_file
@@ -71,6 +74,7 @@ class CrawlRun:
         self.outlet_health_rules = outlet_health_rules
         self.outlet_health_day = outlet_health_day
         self.shift_rules = shift_rules
+        self.story_rules = story_rules
         self.db = None
         self.run_id = None
         self.started = None
@@ -84,7 +88,7 @@ class CrawlRun:
             raise NotConfigured("CRAWL_RUN_ENABLED is off (a fetch-only or check crawl writes no run)")
         extension = cls(crawler, settings.get("DB_PATH"), settings.get("ACTORS_FILE"), HealthRules.from_settings(settings),
                         OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"),
-                        rules_from_settings(ShiftRules, settings, "SHIFT_"))
+                        rules_from_settings(ShiftRules, settings, "SHIFT_"), rules_from_settings(StoryRules, settings, "STORY_"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -148,6 +152,8 @@ class CrawlRun:
             logger.info("health: %s", note)
         days = refresh_summaries(self.db)
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
+        placed = assign_stories(self.db, self.story_rules, ActorFinder(load_actors(self.actors_file).actors))
+        logger.info("stories: %d articles placed", placed)
         shifts = refresh_shifts(self.db, self.shift_rules)
         logger.info("shifts: %d weeks in which an actor's volume or stance left its baseline", shifts)
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))

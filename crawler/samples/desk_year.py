@@ -83,8 +83,8 @@ SENTENCES = {  # per language and stance: templates with {a}, the actor as the s
 
 STORIES = [  # title per language (each names the CSTO: the topic keyword), the actors it involves
     ({"en": "CSTO leaders meet for a summit in {place}", "ru": "Саммит ОДКБ прошёл в {place}",
-      "hy": "ՀԱՊԿ գագաթնաժողով", "kk": "ҰҚШҰ саммиті өтті"}, ["Putin", "Pashinyan", "Tokayev", "CSTO"]),
-    ({"en": "CSTO forces hold joint drills near {place}", "ru": "Силы ОДКБ провели учения под {place}",
+      "hy": "ՀԱՊԿ գագաթնաժողով {place}", "kk": "ҰҚШҰ саммиті {place} өтті"}, ["Putin", "Pashinyan", "Tokayev", "CSTO"]),
+    ({"en": "CSTO forces hold joint drills in {place}", "ru": "Силы ОДКБ провели учения в {place}",
       "hy": "ՀԱՊԿ զորավարժություններ", "kk": "ҰҚШҰ бірлескен жаттығулары"}, ["Russia", "CSTO", "Tokayev"]),
     ({"en": "Border incident tests the CSTO", "ru": "Пограничный инцидент стал проверкой для ОДКБ",
       "hy": "Սահմանային միջադեպ և ՀԱՊԿ", "kk": "Шекарадағы оқиға және ҰҚШҰ"}, ["CSTO", "Armenia", "Pashinyan", "Russia"]),
@@ -96,12 +96,30 @@ STORIES = [  # title per language (each names the CSTO: the topic keyword), the 
 SHIFT_STORY = ({"en": "Armenia freezes its participation in the CSTO", "ru": "Армения заморозила участие в ОДКБ",
                 "hy": "Հայաստանը սառեցրել է մասնակցությունը ՀԱՊԿ-ում", "kk": "Армения ҰҚШҰ-ға қатысуын тоқтатты"},
                ["Pashinyan", "Armenia", "CSTO"])
-PLACES = {"en": ["Moscow", "Minsk", "Astana", "Bishkek", "Dushanbe"], "ru": ["Москве", "Минске", "Астане", "Бишкеке", "Душанбе"]}
+# the facts of one story (where, when, how many, who, what they did), as each language tells them,
+# aligned by index: every outlet that covers a story reports the same facts in its own words
+FACTS = {
+    "place": {"en": ["Moscow", "Minsk", "Astana", "Bishkek", "Dushanbe", "Yerevan"],
+              "ru": ["Москве", "Минске", "Астане", "Бишкеке", "Душанбе", "Ереване"],
+              "hy": ["Մոսկվայում", "Մինսկում", "Աստանայում", "Բիշքեկում", "Դուշանբեում", "Երևանում"],
+              "kk": ["Мәскеуде", "Минскіде", "Астанада", "Бішкекте", "Душанбеде", "Ереванда"]},
+    "when": {"en": ["On Monday", "On Tuesday", "On Wednesday", "On Thursday", "On Friday"],
+             "ru": ["В понедельник", "Во вторник", "В среду", "В четверг", "В пятницу"],
+             "hy": ["Երկուշաբթի", "Երեքշաբթի", "Չորեքշաբթի", "Հինգշաբթի", "Ուրբաթ"],
+             "kk": ["Дүйсенбіде", "Сейсенбіде", "Сәрсенбіде", "Бейсенбіде", "Жұмада"]},
+    "who": {"en": ["officers", "diplomats", "defence officials"], "ru": ["офицеров", "дипломатов", "представителей оборонных ведомств"],
+            "hy": ["սպա", "դիվանագետ", "պաշտպանական գերատեսչությունների ներկայացուցիչ"],
+            "kk": ["офицер", "дипломат", "қорғаныс ведомстволарының өкілі"]},
+    "did": {"en": ["gathered for consultations", "held talks", "attended joint sessions"],
+            "ru": ["собрались на консультации", "провели переговоры", "приняли участие в совместных заседаниях"],
+            "hy": ["հավաքվեցին խորհրդակցության", "բանակցություններ անցկացրին", "մասնակցեցին համատեղ նիստերին"],
+            "kk": ["кеңеске жиналды", "келіссөздер жүргізді", "бірлескен отырыстарға қатысты"]},
+}
 LEADS = {
-    "en": "Officials from the member states of the Collective Security Treaty Organization (CSTO) met this week.",
-    "ru": "Представители государств Организации Договора о коллективной безопасности (ОДКБ) встретились на этой неделе.",
-    "hy": "Հավաքական անվտանգության պայմանագրի կազմակերպության (ՀԱՊԿ) անդամ երկրների ներկայացուցիչները հանդիպեցին այս շաբաթ։",
-    "kk": "Ұжымдық қауіпсіздік туралы шарт ұйымына (ҰҚШҰ) мүше елдердің өкілдері осы аптада кездесті.",
+    "en": "{when}, {n} {who} from the member states of the Collective Security Treaty Organization (CSTO) {did} in {place}.",
+    "ru": "{when} {n} {who} из государств Организации Договора о коллективной безопасности (ОДКБ) {did} в {place}.",
+    "hy": "{when} Հավաքական անվտանգության պայմանագրի կազմակերպության (ՀԱՊԿ) անդամ երկրների {n} {who} {place} {did}։",
+    "kk": "{when} Ұжымдық қауіпсіздік туралы шарт ұйымына (ҰҚШҰ) мүше елдердің {n} {who} {place} {did}.",
 }
 CLOSINGS = {
     "en": "The next meeting is expected in the coming months.",
@@ -146,10 +164,12 @@ def portrayal(group: str, actor: str, weeks_ago: int, rng: random.Random) -> int
     return leaning if rng.random() < 0.8 else 0
 
 
-def article(outlet: tuple, story: tuple, number: int, day: date, weeks_ago: int, rng: random.Random) -> dict:
+def article(outlet: tuple, story: tuple, facts: dict, number: int, day: date, weeks_ago: int, rng: random.Random,
+            story_id: str = "") -> dict:
     name, _, language, group, _, _ = outlet
     titles, actors = story
-    place = rng.choice(PLACES.get(language, [""]))
+    told = {key: FACTS[key][language][index] for key, index in facts.items() if key in FACTS}
+    place = told["place"]
     actors = [a for a in actors if a in NAMES[language]]
     sentences = [rng.choice(SENTENCES[language][portrayal(group, a, weeks_ago, rng)]).format(a=NAMES[language][a])
                  for a in actors]
@@ -164,7 +184,8 @@ def article(outlet: tuple, story: tuple, number: int, day: date, weeks_ago: int,
         "author": AUTHORS[language],
         "published": day,
         "lang": language,
-        "paragraphs": [LEADS[language] + " " + details[0], " ".join(sentences[:2] + details[1:2]),
+        "story": story_id,  # which event it reports (for measuring story grouping; not on the page)
+        "paragraphs": [LEADS[language].format(n=facts["n"], **told), " ".join(sentences[:2] + details[:2]),
                        " ".join(sentences[2:] + details[2:] + [CLOSINGS[language]])],
     }
 
@@ -181,10 +202,13 @@ def desk_year(today: date, seed: int = 2026, weeks: int = WEEKS) -> list[dict]:
         if weeks_ago == SHIFT_WEEKS_AGO:
             stories = [SHIFT_STORY, SHIFT_STORY, SHIFT_STORY]  # the week everyone writes about the freeze
         for story in stories:
+            story_id = f"week-{weeks_ago}-" + (f"{STORIES.index(story)}" if story in STORIES else "freeze")
             day = today - timedelta(weeks=weeks_ago, days=rng.randrange(7) if weeks_ago else rng.randrange(min(7, today.weekday() + 1)))
+            facts = {key: rng.randrange(len(FACTS[key]["en"])) for key in FACTS}
+            facts["n"] = 10 * rng.randrange(2, 40)
             for outlet in OUTLETS:
                 if rng.random() < outlet[5]:
                     number += 1
                     published = min(today, day + timedelta(days=rng.randrange(2)))
-                    specs[outlet[0]]["articles"].append(article(outlet, story, number, published, weeks_ago, rng))
+                    specs[outlet[0]]["articles"].append(article(outlet, story, facts, number, published, weeks_ago, rng, story_id))
     return list(specs.values())

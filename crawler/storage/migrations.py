@@ -237,6 +237,21 @@ def fast_feeds_and_table_pages(db: sqlite_utils.Database) -> None:
     db.create_view("article_alerts", _ARTICLE_ALERTS_V2)
 
 
+@migrations()
+def stories(db: sqlite_utils.Database) -> None:
+    """Stories: the reports of one event across outlets (crawler/storage/stories.py). Articles of
+    an older database have none until the next crawl ends, which places them all, oldest first."""
+    db["stories"].create(
+        {"id": int, "title": str, "first_published": str, "last_published": str, "articles": int, "outlets": int,
+         "languages": str, "representative_article_id": int, "centroid": bytes, "anchors": str},
+        pk="id", foreign_keys=[("representative_article_id", "articles", "id")],
+    )
+    db["stories"].create_index(["last_published"])
+    db["stories"].create_index(["first_published"])
+    db["articles"].add_column("story_id", int)  # (a declared foreign key would rebuild articles and its search triggers)
+    db["articles"].create_index(["story_id"])
+
+
 # --- frozen definitions the migrations above create ---------------------------------------
 # article_alerts v2: the strongest stance per article found through the stances primary key,
 # only for the articles a feed returns

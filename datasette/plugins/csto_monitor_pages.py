@@ -5,6 +5,8 @@
   label, score, confidence and evidence sentences; the text with the actors' mentions
   highlighted (the words stored in `stances.mentioned_as`); its copies or its original.
 - A stance's row page is titled by actor and article instead of bare ids.
+- A story's row page shows its reports as a timeline (outlet, group, language) and how each
+  outlet portrayed each actor within the story, with evidence.
 - Evidence (a JSON list of sentences) is shown as a list wherever a table or query shows it.
 - A canned query's form says what is wrong with a value that can match nothing (an unknown actor
   or outlet, a date not written YYYY-MM-DD, an unknown label) instead of an empty result alone;
@@ -95,6 +97,37 @@ async def article_page(db, article_id: str) -> dict | None:
             "paragraphs": highlighted(article.get("text") or "", forms)}
 
 
+async def story_page(db, story_id: str) -> dict | None:
+    rows = (await db.execute("select * from stories where id = ?", [story_id])).rows
+    if not rows:
+        return None
+    story = dict(rows[0])
+    story["languages"] = json_list(story.get("languages")) or []
+    reports = [dict(r) for r in (await db.execute(
+        """select a.id, a.title, a.url, a.published, a.language, a.duplicate_of, o.name as outlet, o.outlet_group
+           from articles a left join outlets o on o.id = a.outlet_id where a.story_id = ?
+           order by a.published, a.id""", [story_id])).rows]
+    cells = {}
+    for row in (await db.execute(
+            """select o.name as outlet, ac.name as actor, s.label, s.score, s.evidence, a.id as article_id
+               from articles a join stances s on s.article_id = a.id join actors ac on ac.id = s.actor_id
+               join outlets o on o.id = a.outlet_id
+               where a.story_id = ? and a.duplicate_of is null order by abs(coalesce(s.score, 0)) desc""", [story_id])).rows:
+        cell = cells.setdefault((row["outlet"], row["actor"]), {"scores": [], "labels": [], "evidence": None, "article_id": row["article_id"]})
+        if row["score"] is not None:
+            cell["scores"].append(row["score"])
+        cell["labels"].append(row["label"] or "not judged")
+        if cell["evidence"] is None:
+            cell["evidence"] = (json_list(row["evidence"]) or [None])[0]
+    outlets = sorted({outlet for outlet, _ in cells})
+    actors = sorted({actor for _, actor in cells}, key=lambda a: (-sum(1 for o in outlets if (o, a) in cells), a))
+    for cell in cells.values():
+        cell["mean"] = sum(cell["scores"]) / len(cell["scores"]) if cell["scores"] else None
+        cell["label"] = max(set(cell["labels"]), key=cell["labels"].count)
+    return {"story": story, "reports": reports, "outlets": outlets, "actors": actors,
+            "cells": {f"{o}\t{a}": c for (o, a), c in cells.items()}}
+
+
 async def stance_page(db, keys: list[str]) -> dict | None:
     if len(keys) != 2:
         return None
@@ -140,7 +173,7 @@ def extra_template_vars(template, view_name, table, database, request, datasette
             return {"parameter_problems": await parameter_problems(datasette.get_database(database), request.args)}
 
         return query_vars
-    if view_name != "row" or table not in ("articles", "stances") or request is None:
+    if view_name != "row" or table not in ("articles", "stances", "stories") or request is None:
         return {}
 
     async def page_vars():
@@ -148,6 +181,8 @@ def extra_template_vars(template, view_name, table, database, request, datasette
         db = datasette.get_database(database)
         if table == "articles":
             return {"article_page": await article_page(db, keys[0])}
+        if table == "stories":
+            return {"story_page": await story_page(db, keys[0])}
         return {"stance_page": await stance_page(db, keys)}
 
     return page_vars
