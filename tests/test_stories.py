@@ -85,3 +85,45 @@ def test_assignment_is_stored_incremental_and_copies_follow_their_original(datab
     assert assign_stories(database, RULES) == 1  # only the new article: nothing is re-clustered
     assert dict(database.execute("select id, story_id from articles").fetchall())[1] == placed[1]
     assert database["stories"].count == 2
+
+
+def test_an_upgraded_database_gets_its_stories_from_the_stories_command(tmp_path):
+    import sqlite_utils
+
+    from crawler.storage.migrations import migrations
+    from tests.conftest import csto_monitor
+
+    path = tmp_path / "monitor.db"
+    old = sqlite_utils.Database(path)
+    migrations.apply(old, stop_before="stories")  # a database written before stories existed
+    old["outlets"].insert({"id": 1, "name": "Wire"})
+    old["articles"].insert_all([
+        {"id": 1, "url": "https://example.test/1", "outlet_id": 1, "title": "CSTO drills open in Tajikistan",
+         "text": "Around 1,500 troops began exercises near Dushanbe.", "published": "2026-11-02", "language": "en"},
+        {"id": 2, "url": "https://example.test/2", "outlet_id": 1, "title": "Lukashenko and Putin discuss gas prices in Sochi",
+         "text": "The two presidents agreed on energy supplies for next year.", "published": "2026-11-20", "language": "en"}])
+    old.close()
+    result = csto_monitor("stories", "--db", str(path))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == f"2 articles placed; 2 stories in {path}"
+    db = sqlite_utils.Database(path)
+    assert db.execute("select count(*) from articles where story_id is null").fetchone()[0] == 0
+    again = csto_monitor("stories", "--db", str(path))
+    assert again.stdout.strip() == f"0 articles placed; 2 stories in {path}"  # nothing is placed twice
+    missing = csto_monitor("stories", "--db", str(tmp_path / "none.db"))
+    assert missing.returncode == 1 and missing.stderr.count("\n") == 1 and "not found" in missing.stderr
+
+
+def test_the_labelled_set_keeps_its_floor():
+    """benchmarks/stories.py on its twelve reports (the seeds beside the project): the Russian and
+    English reports of the Yerevan summit meet, and other events stay apart."""
+    import sys
+
+    from tests.conftest import PROJECT, shared_file
+
+    shared_file("seeds")
+    sys.path.insert(0, str(PROJECT / "benchmarks"))
+    from stories import labelled_set
+
+    result = labelled_set(RULES)
+    assert result["cross_lingual_summit_joined"] and result["precision"] >= 0.9 and result["recall"] >= 0.6

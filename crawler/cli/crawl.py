@@ -1,4 +1,4 @@
-"""`csto-monitor crawl`, `check-outlets` and `extract`: the crawl and its stages, from the command line."""
+"""`csto-monitor crawl`, `check-outlets`, `extract` and `stories`: the crawl and its stages, from the command line."""
 
 import json
 from pathlib import Path
@@ -115,3 +115,38 @@ def extract(files, jsonl):
     for path in files:
         record = extract_file(path)
         click.echo(json.dumps(record, ensure_ascii=False, indent=None if jsonl else 2))
+
+
+@main.command("stories")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database whose articles to place in stories.")
+@click.option("--actors", default=None, help="actors.yml [default: the project's].")
+def stories_command(db, actors):
+    """Place every article that has no story yet (what each crawl does when it ends): fills the
+    stories of a database written by an earlier version without waiting for the next crawl."""
+    from crawler import settings as defaults
+    from crawler.config import load_actors
+    from crawler.storage import lock
+    from crawler.storage.articles import StorageError, check_database_path
+    from crawler.storage.database import open_database
+    from crawler.storage.stories import StoryRules, assign_stories
+    from pipelines.actors import ActorFinder
+
+    if not Path(db).exists():
+        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` first")
+    try:
+        check_database_path(db)
+        finder = ActorFinder(load_actors(actors or defaults.ACTORS_FILE).actors)
+        lock.acquire(db)
+    except ConfigError as error:
+        fail(str(error), EXIT_CONFIG_ERROR)
+    except lock.CrawlLocked as error:
+        fail(str(error), EXIT_LOCKED)
+    except StorageError as error:
+        fail(str(error), EXIT_FAILED)
+    try:
+        database = open_database(db)
+        placed = assign_stories(database, StoryRules(), finder)
+        stories = database.execute("select count(*) from stories").fetchone()[0]
+    finally:
+        lock.release(db)
+    click.echo(f"{placed} articles placed; {stories} stories in {db}")

@@ -15,7 +15,7 @@ one, oldest publication first; nothing already assigned is ever re-clustered. Th
   articles' embeddings) plus `anchor_weight` times the Jaccard overlap of anchors; it joins the
   best candidate scoring at least `threshold`, else it starts a story;
 - a copy (`duplicate_of` set) joins its original's story.
-The thresholds are settings (STORY_*); lab/benchmarks/stories.py measures the rule (B-cubed).
+The thresholds are settings (STORY_*); benchmarks/stories.py measures the rule (B-cubed).
 """
 
 from dataclasses import dataclass

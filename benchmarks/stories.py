@@ -1,8 +1,8 @@
 """Story grouping measured: B-cubed precision and recall of the rule in crawler/storage/stories.py.
 
-    .venv/bin/python lab/benchmarks/stories.py                        # the labelled set (stories.yml)
-    .venv/bin/python lab/benchmarks/stories.py --demo data/monitor.db  # a demo crawl against the year it was written from
-    .venv/bin/python lab/benchmarks/stories.py --speed /tmp/csto-monitor-bench/monitor.db
+    .venv/bin/python benchmarks/stories.py                        # the labelled set (stories.yml)
+    .venv/bin/python benchmarks/stories.py --demo data/monitor.db  # a demo crawl against the year it was written from
+    .venv/bin/python benchmarks/stories.py --speed /tmp/csto-monitor-bench/monitor.db
 
 B-cubed (Bagga & Baldwin): for each report, precision is the share of its predicted story that
 truly is its story, recall the share of its true story that was predicted with it; both averaged
@@ -25,7 +25,7 @@ import time
 
 import yaml
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from crawler.config import load_actors  # noqa: E402
