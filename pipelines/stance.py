@@ -7,7 +7,7 @@ one per CPU core) judge that many articles at once, each with its share of the c
 small batch gains nothing from two threads, so two articles side by side run almost twice as
 fast as one article on two threads (docs/stance-experiments.md, Stance speed). An article in
 a language no model is configured for keeps its actors and mention counts, with label, score and
-confidence left NULL and the reason in `model` ("none:ru"): never an English model's guess.
+confidence left NULL and the reason in `model` ("none:hy"): never another language's model's guess.
 """
 
 import asyncio
