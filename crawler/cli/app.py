@@ -1,5 +1,6 @@
 """The `csto-monitor` command group, its exit codes and the helpers every command shares."""
 
+from pathlib import Path
 import sys
 
 import click
@@ -14,6 +15,12 @@ EXIT_CODES = {"ok": 0, "partial": 1, "failed": EXIT_FAILED}
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def require_database(db: str) -> None:
+    """One line and exit 1 when the database to read does not exist yet."""
+    if not Path(db).exists():
+        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
 
 
 @click.group()

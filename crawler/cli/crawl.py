@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from crawler.cli.app import DEFAULT_DB, EXIT_CODES, EXIT_CONFIG_ERROR, EXIT_FAILED, EXIT_LOCKED, fail, main, parse_overrides
+from crawler.cli.app import (DEFAULT_DB, EXIT_CODES, EXIT_CONFIG_ERROR, EXIT_FAILED, EXIT_LOCKED, fail, main, parse_overrides,
+                              require_database)
 from crawler.config import DEFAULT_SOURCES_FILE, ConfigError
 
 
@@ -125,28 +126,24 @@ def stories_command(db, actors):
     stories of a database written by an earlier version without waiting for the next crawl."""
     from crawler import settings as defaults
     from crawler.config import load_actors
-    from crawler.storage import lock
     from crawler.storage.articles import StorageError, check_database_path
     from crawler.storage.database import open_database
+    from crawler.storage.lock import CrawlLocked, database_lock
     from crawler.storage.stories import StoryRules, assign_stories
     from pipelines.actors import ActorFinder
 
-    if not Path(db).exists():
-        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` first")
+    require_database(db)
     try:
         check_database_path(db)
         finder = ActorFinder(load_actors(actors or defaults.ACTORS_FILE).actors)
-        lock.acquire(db)
+        with database_lock(db):
+            database = open_database(db)
+            placed = assign_stories(database, StoryRules(), finder)
+            stories = database.execute("select count(*) from stories").fetchone()[0]
     except ConfigError as error:
         fail(str(error), EXIT_CONFIG_ERROR)
-    except lock.CrawlLocked as error:
+    except CrawlLocked as error:
         fail(str(error), EXIT_LOCKED)
     except StorageError as error:
         fail(str(error), EXIT_FAILED)
-    try:
-        database = open_database(db)
-        placed = assign_stories(database, StoryRules(), finder)
-        stories = database.execute("select count(*) from stories").fetchone()[0]
-    finally:
-        lock.release(db)
     click.echo(f"{placed} articles placed; {stories} stories in {db}")

