@@ -36,7 +36,8 @@ from crawler.cli.serve import SETTINGS as SERVE  # noqa: E402
 from crawler.dashboard import DATASETTE_DIR  # noqa: E402
 from crawler.storage.database import open_database, utc_now  # noqa: E402
 from crawler.storage.articles import store_article  # noqa: E402
-from crawler.storage.shifts import refresh_shifts  # noqa: E402
+from crawler.rules import default_rules  # noqa: E402
+from crawler.storage.shifts import ShiftRules, refresh_shifts  # noqa: E402
 from crawler.storage.summaries import refresh_summaries  # noqa: E402
 
 ARTICLES = 200_000
@@ -131,7 +132,7 @@ def bring_up_to_date(db) -> None:
         db["outlets"].update(outlet_id, {"outlet_group": GROUPS[outlet_id % len(GROUPS)]})
     refresh_summaries(db)
     started = time.perf_counter()
-    shifts = refresh_shifts(db)
+    shifts = refresh_shifts(db, default_rules(ShiftRules, "SHIFT_"))
     print(f"shifts rebuilt ({shifts} found) in {time.perf_counter() - started:.2f} s", file=sys.stderr)
 
 

@@ -1,4 +1,4 @@
-"""Story grouping measured: B-cubed precision and recall of the rule in crawler/storage/stories.py.
+"""Story grouping measured: B-cubed precision and recall of the rule in pipelines/stories.py.
 
     .venv/bin/python benchmarks/stories.py                        # the labelled set (stories.yml)
     .venv/bin/python benchmarks/stories.py --demo data/monitor.db  # a demo crawl against the year it was written from
@@ -29,8 +29,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
 from crawler.config import load_actors  # noqa: E402
-from crawler.storage.stories import (DIMENSION, READ_CHARS, Report, StoryRules, anchors_of, assign_stories, embedder,  # noqa: E402
-                                     group_reports)
+from crawler.rules import default_rules  # noqa: E402
+from pipelines.stories import (DIMENSION, READ_CHARS, Report, StoryRules, anchors_of, assign_stories, embedder,  # noqa: E402
+                               group_reports)
 from pipelines.actors import ActorFinder  # noqa: E402
 
 LABELS = Path(__file__).with_name("stories.yml")
@@ -150,7 +151,7 @@ def main() -> None:
     parser.add_argument("--demo", type=Path, help="a database written by `csto-monitor demo`")
     parser.add_argument("--speed", type=Path, help="the benchmark database of benchmarks/dashboard.py")
     args = parser.parse_args()
-    rules = StoryRules()
+    rules = default_rules(StoryRules, "STORY_")
     print("labelled set:", labelled_set(rules))
     if args.demo:
         print("demo year:", demo(args.demo))

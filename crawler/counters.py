@@ -4,7 +4,13 @@ check mode's per-outlet records (`check/NAME/KEY`). The spider and the stages co
 `outlet_stat` / `stat_key`, so a counter is spelled in one place.
 """
 
-RUN_ID = "crawl_run/id"  # this run's crawl_runs id, set by the CrawlRun extension, read by the store stage
+# per run (Scrapy's stats keys), counted by the spider and the stages, read into crawl_runs and progress
+ARTICLES_STORED = "articles/new"
+DUPLICATES = "articles/duplicate"
+DROPPED_IRRELEVANT = "articles/dropped/irrelevant"
+DROPPED_NO_TEXT = "articles/dropped/no_text"
+ERRORS_TOTAL = "errors/count"
+PUSHED = "articles/pushed"  # a scale-out fetcher's articles handed to the writer
 
 # per outlet, counted by the spider
 REQUESTS = "requests"  # requests made (feeds, sitemaps, section pages, articles)
@@ -15,6 +21,7 @@ FIRST_ERROR = "first_error"  # the first discovery failure, "URL: reason" (a tex
 PAGES = "pages"  # article pages fetched
 ERRORS = "errors"  # failed requests
 TRANSIENT_FAILURES = "transient_failures"  # failures that may pass (timeouts, 5xx, 429)
+BAD_ENTRIES = "bad_entries"  # listed links that could not be requested (javascript:, malformed), skipped
 # per outlet, counted by the stages
 NO_TEXT = "no_text"  # pages the clean stage found no article text in
 IRRELEVANT = "irrelevant"  # articles without a topic keyword
@@ -48,6 +55,12 @@ def note_first_error(stats, outlet: str, text: str) -> None:
     """Keep the outlet's first discovery failure (a stats collector)."""
     if not stats.get_value(stat_key(outlet, FIRST_ERROR)):
         stats.set_value(stat_key(outlet, FIRST_ERROR), text)
+
+
+def read_without_failure(outlet: str) -> tuple[str, tuple[str, ...]]:
+    """The counter a run must have for the outlet, and those it must not have, for the run to
+    count as having read the outlet completely (the next run's cut-off starts there)."""
+    return stat_key(outlet, DISCOVERY_OK), tuple(stat_key(outlet, key) for key in (DISCOVERY_FAILED, TRANSIENT_FAILURES, BAD_ENTRIES))
 
 
 def check_key(outlet: str, key: str) -> str:

@@ -66,8 +66,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.ConditionalGetMiddleware": 540,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
-    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
-    "crawler.middlewares.LoopAwareRedirectMiddleware": 600,
+    # Scrapy's RedirectMiddleware stays at 600; this one sees a 3xx before it does
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
 }
 RETRY_GIVE_UP_LOG_LEVEL = "DEBUG"  # the spider logs each failed URL once, as a warning
 RETRY_BACKOFF_BASE = 1.0  # seconds; 429/503 without Retry-After wait 1, 2, 4 ... seconds

@@ -163,7 +163,7 @@ class CleanPipeline:
         if extracted is not None:
             extracted.text = self.templates.remove_and_learn(item.outlet, extracted.text)
         if extracted is None or len(extracted.text) < self.min_chars:
-            self.stats.inc_value("articles/dropped/no_text")
+            self.stats.inc_value(counters.DROPPED_NO_TEXT)
             counters.count(self.stats, item.outlet, counters.NO_TEXT)
             raise DropItem("no article text")
         item.title = extracted.title

@@ -12,6 +12,7 @@ import re
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from crawler import counters
 from crawler.storage.database import open_database
 from crawler import settings as defaults
 
@@ -119,10 +120,10 @@ class DedupePipeline:
         elif published_before(item.published, self.index.published[original]):
             item.supersedes_url = original
             self.index.promote(item.url, original)
-            self.stats.inc_value("articles/duplicate")
+            self.stats.inc_value(counters.DUPLICATES)
             original = item.url
         else:
             item.duplicate_of_url = original
-            self.stats.inc_value("articles/duplicate")
+            self.stats.inc_value(counters.DUPLICATES)
         self.index.add(item.url, digest, signature, item.published, original)
         return item

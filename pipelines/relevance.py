@@ -22,7 +22,7 @@ class RelevancePipeline:
     def process_item(self, item):
         matched = self.matcher.keys_in(f"{item.title or ''}\n{item.text}")
         if not matched:
-            self.stats.inc_value("articles/dropped/irrelevant")
+            self.stats.inc_value(counters.DROPPED_IRRELEVANT)
             counters.count(self.stats, item.outlet, counters.IRRELEVANT)
             raise DropItem("no topic keyword")
         item.matched_terms = matched

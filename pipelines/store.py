@@ -4,8 +4,8 @@ record what became of every fetched URL (`pages`).
 An article whose URL is already stored is left alone: re-running a crawl never duplicates rows.
 A page dropped by an earlier stage (irrelevant, no text) is recorded too, so the next run does
 not fetch it again. The run itself (lock, crawl_runs row, outlets and actors, health, summaries)
-belongs to the CrawlRun extension (crawler/extensions/crawl_run.py); this stage reads the run's
-id from the stats.
+belongs to the CrawlRun extension (crawler/extensions/crawl_run.py), which hands this stage the
+run's id (`run_id`) when the row is written and reads `failure` when the spider closes.
 """
 
 import json
@@ -14,13 +14,21 @@ import sqlite3
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler import counters
-from crawler.counters import RUN_ID
-from crawler.storage.articles import limit_size, report_storage_failure, storage_failed, store_article
+from crawler.storage.articles import count_stored_article, limit_size, storage_problem, store_article
 from crawler.storage.database import open_database, utc_now
 
 logger = logging.getLogger(__name__)
+
+
+def stop_crawl(crawler, problem: str) -> None:
+    """The database cannot be written (disk full, read-only): log the one line and stop the
+    crawl. The failed transaction was rolled back, so nothing is half-written; what was not
+    stored is fetched again next run. `csto-monitor crawl` reports the line and exits 2."""
+    logger.warning("crawl stopped: %s", problem)
+    deferred_from_coro(crawler.engine.close_spider_async(reason="storage_failed"))
 
 
 class StorePipeline:
@@ -31,13 +39,13 @@ class StorePipeline:
         self.stats = crawler.stats
         self.db = None
         self.ids: dict[tuple[str, str], int] = {}  # (table, name) -> id of outlets and actors
+        self.run_id: int | None = None  # this run's crawl_runs id, set by the CrawlRun extension
+        self.failure: str | None = None  # why the database could not be written, once it could not
 
     @classmethod
     def from_crawler(cls, crawler):
-        from crawler import settings as defaults
-
         settings = crawler.settings
-        pipeline = cls(settings.get("DB_PATH"), settings.getfloat("DB_MAX_SIZE_MB", defaults.DB_MAX_SIZE_MB), crawler)
+        pipeline = cls(settings.get("DB_PATH"), settings.getfloat("DB_MAX_SIZE_MB"), crawler)
         crawler.signals.connect(pipeline.item_dropped, signal=signals.item_dropped)
         return pipeline
 
@@ -67,7 +75,7 @@ class StorePipeline:
             [
                 {"url": url, "outcome": outcome, "reason": reason, "article_id": article_id,
                  "http_status": 200, "fetched_at": item.crawled_at or utc_now(),
-                 "crawl_run_id": self.stats.get_value(RUN_ID)}
+                 "crawl_run_id": self.run_id}
                 for url in dict.fromkeys([*item.fetched_urls, item.url])
             ],
             pk="url",
@@ -75,21 +83,27 @@ class StorePipeline:
 
     def item_dropped(self, item, response, exception, spider=None):
         """A page an earlier stage dropped: remember why, so it is not fetched again."""
-        if storage_failed(self.crawler):
+        if self.failure:
             return
         try:
             with self.db.atomic():
                 self._record_pages(item, "dropped", str(exception))
         except sqlite3.Error as error:
-            report_storage_failure(self.crawler, self.db_path, error)
+            self.fail(error)
+
+    def fail(self, error: sqlite3.Error) -> None:
+        """Stop the crawl, once, on the first write that failed."""
+        if self.failure is None:
+            self.failure = storage_problem(self.db_path, error)
+            stop_crawl(self.crawler, self.failure)
 
     def process_item(self, item):
-        if storage_failed(self.crawler):
+        if self.failure:
             raise DropItem("not stored: the database cannot be written")
         try:
             return self._store(item)
         except sqlite3.Error as error:
-            report_storage_failure(self.crawler, self.db_path, error)
+            self.fail(error)
             raise DropItem(f"not stored: {error}") from None
 
     def _store(self, item):
@@ -116,7 +130,7 @@ class StorePipeline:
                     "duplicate_of": self._article_id(item.duplicate_of_url),
                     "matched_terms": json.dumps(item.matched_terms, ensure_ascii=False),
                     "crawled_at": item.crawled_at or utc_now(),
-                    "crawl_run_id": self.stats.get_value(RUN_ID),
+                    "crawl_run_id": self.run_id,
                 },
                 [
                     {
@@ -131,7 +145,9 @@ class StorePipeline:
                 supersedes_id=self._article_id(item.supersedes_url),
             )
             self._record_pages(item, "duplicate" if item.duplicate_of_url else "stored", None, article_id)
-        self.stats.inc_value("articles/new")
+            if self.run_id is not None:  # counted with the article: a run killed later keeps a true count
+                count_stored_article(self.db, self.run_id)
+        self.stats.inc_value(counters.ARTICLES_STORED)
         counters.count(self.stats, item.outlet, counters.ARTICLES_NEW)
         logger.info("stored %s (%s, %d actors)", item.url, item.language, len(item.stances))
         return item

@@ -21,6 +21,8 @@ RECENT_DAY = "2026-06-01"
 BIG_SITEMAP_SIZE = 50_000
 SECTION_PAGES = 8
 RECENT_IN_BIG_SITEMAP = ("a/big-recent-1", "a/big-recent-2")
+JAVASCRIPT_LINK = "javascript:openStory(7)"  # a feed entry no crawler can fetch, listed before good ones
+SLOW_SECONDS = 60  # longer than the tests' DOWNLOAD_TIMEOUT (the server thread is a daemon: it never holds the test up)
 
 
 def article_html(title: str, paragraphs: list[str], head: str = "", canonical: str = "") -> str:
@@ -41,10 +43,11 @@ class HostileSite:
 
     # --- content -----------------------------------------------------------------------------
     def feed(self) -> bytes:
-        links = ["a/koi8", "a/undeclared-1251", "a/wrong-charset", "a/malformed", "a/pdf", "a/image", "a/missing", "a/crash",
-                 "a/loop1", "a/slow", "a/endless", "a/retry-after", "a/tracked?utm_source=feed&fbclid=abc",
+        links = ["a/koi8", JAVASCRIPT_LINK, "a/undeclared-1251", "a/wrong-charset", "a/malformed", "a/pdf", "a/image", "a/missing",
+                 "a/crash", "a/loop1", "a/slow", "a/endless", "a/retry-after", "a/tracked?utm_source=feed&fbclid=abc",
                  "a/canonical-story"]
-        items = "".join(f"<item><title>{link}</title><link>{self.base}{link.replace('&', '&amp;')}</link></item>" for link in links)
+        items = "".join(f"<item><title>{link}</title><link>{'' if ':' in link else self.base}{link.replace('&', '&amp;')}</link></item>"
+                        for link in links)
         return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>{items}</channel></rss>'.encode()
 
     def rss1(self) -> bytes:
@@ -143,7 +146,7 @@ class HostileSite:
         if path in ("/a/loop1", "/a/loop2"):
             return redirect(handler, self.base + ("a/loop2" if path == "/a/loop1" else "a/loop1"))
         if path == "/a/slow":
-            time.sleep(10)  # longer than the tests' DOWNLOAD_TIMEOUT
+            time.sleep(SLOW_SECONDS)
             return send(handler, 200, "text/html", article_html("Slow", PARAGRAPHS).encode())
         if path == "/a/endless":
             return endless(handler)
@@ -164,6 +167,11 @@ class HostileSite:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
                 site.user_agents.add(self.headers.get("User-Agent", ""))
+                if self.path == "/a/slow":  # logged when asked for: it answers long after the crawl gave up
+                    with site._lock:
+                        site.log.append((time.monotonic(), self.path, 0))
+                    site.respond(self)
+                    return
                 status = 0
                 try:
                     status = site.respond(self)

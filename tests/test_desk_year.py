@@ -3,6 +3,8 @@
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+import pytest
+
 from crawler.samples.desk_year import SHIFT_WEEKS_AGO, desk_year
 from crawler.samples.server import SampleOutlets
 from pipelines.language import detect_language
@@ -53,3 +55,45 @@ def test_the_generated_outlets_are_served_with_a_sitemap_per_language():
         assert listed.count("<url>") == len(almaty.articles) > 0
         page = almaty.handle("/" + almaty.articles[0]["slug"], {})
         assert page.status == 200 and "ҰҚШҰ" in page.body.decode()
+
+
+def written_shifts(specs: list[dict]) -> list[dict]:
+    """The shifts (crawler/storage/shifts.py's rule, the settings' defaults) in the stance the
+    year was written with, per outlet group and actor: what the demo's crawl should find when the
+    stance model reads each portrayal as it was written."""
+    from crawler import settings
+    from crawler.storage.shifts import shifts_of
+
+    weeks = defaultdict(lambda: defaultdict(lambda: [0, 0, 0.0]))
+    for spec in specs:
+        for article in spec["articles"]:
+            week = (article["published"] - timedelta(days=article["published"].weekday())).isoformat()
+            for actor, stance in article["portrayals"].items():
+                cell = weeks[(spec["group"], actor)][week]
+                cell[0] += 1
+                cell[1] += 1
+                cell[2] += stance
+    return [{"group": group, "actor": actor, **row} for (group, actor), series in weeks.items()
+            for row in shifts_of(series, settings.SHIFT_BASELINE_WEEKS, settings.SHIFT_THRESHOLD_SD, settings.SHIFT_MIN_ARTICLES)]
+
+
+RUN_DATES = [date(2026, 11, 30) + timedelta(days=n) for n in range(7)] + [  # every weekday
+    date(2026, 1, 31), date(2026, 2, 28), date(2026, 4, 30), date(2026, 12, 31), date(2027, 6, 30),  # month and year ends
+    date(2028, 2, 29), date(2028, 3, 1), date(2024, 2, 29)]  # leap days and the day after one
+
+
+@pytest.mark.parametrize("today", RUN_DATES, ids=str)
+def test_the_year_tells_the_same_story_whatever_day_it_is_generated(today):
+    specs = desk_year(today)
+    shifts = written_shifts(specs)
+    freeze_week = today - timedelta(days=today.weekday(), weeks=SHIFT_WEEKS_AGO)
+    turned = [s for s in shifts if (s["group"], s["actor"], s["kind"], s["direction"]) == ("Russian state", "Pashinyan", "stance", "down")]
+    assert turned and all(date.fromisoformat(s["week"]) >= freeze_week for s in turned)
+    # each generated week is a calendar week: the same weeks back hold as many articles on any day
+    assert weeks_back(specs, today) == weeks_back(desk_year(date(2026, 12, 2)), date(2026, 12, 2))
+
+
+def weeks_back(specs: list[dict], today: date) -> Counter:
+    """Articles per calendar week, counted back from the week of `today` (0)."""
+    monday = today - timedelta(days=today.weekday())
+    return Counter((monday - a["published"] + timedelta(days=6)).days // 7 for spec in specs for a in spec["articles"])

@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 from crawler.storage.database import open_database
+from crawler.rules import default_rules
 from crawler.storage.shifts import ShiftRules, refresh_shifts, shifts_of
 
 START = date(2026, 1, 5)  # a Monday
@@ -78,7 +79,7 @@ def test_the_shifts_feed_and_panel_show_them(tmp_path):
     db["weekly_stances"].insert_all({"week": w, "outlet_id": 1, "actor_id": 1, "language": "ru", "articles": a, "scored": s,
                                      "score_sum": total, "critical": 0, "neutral": 0, "supportive": 0}
                                     for w, (a, s, total) in weeks.items())
-    refresh_shifts(db)
+    refresh_shifts(db, default_rules(ShiftRules, "SHIFT_"))
     metadata = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())
     datasette = Datasette([str(tmp_path / "monitor.db")], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=metadata)
     response = asyncio.run(datasette.client.get("/monitor/alerts_shifts.atom", params={"actor": "pashinyan", "group": "russian STATE"}))

@@ -1,4 +1,4 @@
-"""Stories: reports of one event grouped across outlets and languages (crawler/storage/stories.py)."""
+"""Stories: reports of one event grouped across outlets and languages (pipelines/stories.py, crawler/storage/stories.py)."""
 
 from datetime import date
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crawler.storage.database import open_database
-from crawler.storage.stories import Report, StoryRules, anchors_of, assign_stories, embedder, group_reports
+from pipelines.stories import Report, StoryRules, anchors_of, assign_stories, embedder, group_reports
 
 RULES = StoryRules(window_days=3, threshold=1.2, anchor_weight=0.5)
 

@@ -124,21 +124,20 @@ def extract(files, jsonl):
 def stories_command(db, actors):
     """Place every article that has no story yet (what each crawl does when it ends): fills the
     stories of a database written by an earlier version without waiting for the next crawl."""
-    from crawler import settings as defaults
-    from crawler.config import load_actors
-    from crawler.storage.articles import StorageError, check_database_path
+    from crawler.config import DEFAULT_ACTORS_FILE, load_actors
+    from crawler.rules import default_rules
+    from crawler.storage.articles import StorageError
     from crawler.storage.database import open_database
     from crawler.storage.lock import CrawlLocked, database_lock
-    from crawler.storage.stories import StoryRules, assign_stories
     from pipelines.actors import ActorFinder
+    from pipelines.stories import StoryRules, assign_stories
 
     require_database(db)
     try:
-        check_database_path(db)
-        finder = ActorFinder(load_actors(actors or defaults.ACTORS_FILE).actors)
+        finder = ActorFinder(load_actors(actors or DEFAULT_ACTORS_FILE).actors)
         with database_lock(db):
             database = open_database(db)
-            placed = assign_stories(database, StoryRules(), finder)
+            placed = assign_stories(database, default_rules(StoryRules, "STORY_"), finder)
             stories = database.execute("select count(*) from stories").fetchone()[0]
     except ConfigError as error:
         fail(str(error), EXIT_CONFIG_ERROR)

@@ -5,8 +5,10 @@ outlet health and the refresh of the dashboard's summary tables.
 The lock is taken when the crawler is built, before any component opens the database
 (`csto-monitor crawl` holds it already; `scrapy crawl` takes it here). The row is written when
 the spider opens and finished when it closes; a crawl that dies in between leaves it `running`,
-and the next run marks it `interrupted`. The store stage only writes articles: it reads the run's
-id from the stats (`counters.RUN_ID`).
+and the next run marks it `interrupted`. The store stage only writes articles: this extension
+finds it through `crawler.get_item_pipeline` and hands it the run's id; when the spider closes it
+reads whether the store stage could not write (`failure`). The outlets to read come from the
+SOURCES_FILE setting (the spider sets it to what it was started with).
 """
 
 import json
@@ -17,16 +19,18 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 from crawler import counters
-from crawler.config import load_actors
-from crawler.operations.health import HealthRules, check_run, rules_from_settings
+from crawler.config import load_actors, load_sources
+from crawler.operations.health import HealthRules, check_run
 from crawler.operations.outlet_health import OutletHealthRules, alert_lines, assess_outlets
 from crawler.storage import lock
-from crawler.storage.articles import report_storage_failure, storage_failed
+from crawler.storage.articles import storage_problem
 from crawler.storage.database import open_database, utc_now
 from crawler.storage.shifts import ShiftRules, refresh_shifts
-from crawler.storage.stories import StoryRules, assign_stories
-from pipelines.actors import ActorFinder
 from crawler.storage.summaries import refresh_summaries
+from pipelines.store import StorePipeline, stop_crawl
+from crawler.rules import rules_from_settings
+from pipelines.actors import ActorFinder
+from pipelines.stories import StoryRules, assign_stories
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +38,10 @@ def run_counts(stats: dict) -> dict:
     """The crawl_runs counters, read from Scrapy's stats."""
     return {
         "pages_fetched": stats.get("response_received_count", 0),
-        "articles_new": stats.get("articles/new", 0),
-        "duplicates": stats.get("articles/duplicate", 0),
-        "dropped": stats.get("articles/dropped/irrelevant", 0) + stats.get("articles/dropped/no_text", 0),
-        "errors": stats.get("errors/count", 0),
+        "articles_new": stats.get(counters.ARTICLES_STORED, 0),
+        "duplicates": stats.get(counters.DUPLICATES, 0),
+        "dropped": stats.get(counters.DROPPED_IRRELEVANT, 0) + stats.get(counters.DROPPED_NO_TEXT, 0),
+        "errors": stats.get(counters.ERRORS_TOTAL, 0),
     }
 
 
@@ -65,10 +69,12 @@ class CrawlRun:
     """Scrapy extension (CRAWL_RUN_ENABLED): one run of the crawl in the database, start to end."""
 
     def __init__(self, crawler, db_path: str, actors_file: str, health_rules: HealthRules,
-                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules = ShiftRules(),
-                 story_rules: StoryRules = StoryRules()):
+                 outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules,
+                 story_rules: StoryRules, sources_file: str):
         self.crawler = crawler
         self.db_path = db_path
+        self.sources_file = sources_file
+        self.outlets = []  # sources.yml's, read when the run opens
         self.actors_file = actors_file
         self.health_rules = health_rules
         self.outlet_health_rules = outlet_health_rules
@@ -80,6 +86,8 @@ class CrawlRun:
         self.started = None
         self.outlet_ids: dict[str, int] = {}
         self.actors = ()  # actors.yml's, read when the run opens
+        self.store = None  # the store stage (crawler.get_item_pipeline), told the run's id
+        self.storage_failure: str | None = None  # why the database could not be written, once it could not
         self.took_lock = lock.acquire(db_path)
 
     @classmethod
@@ -89,18 +97,21 @@ class CrawlRun:
             raise NotConfigured("CRAWL_RUN_ENABLED is off (a fetch-only or check crawl writes no run)")
         extension = cls(crawler, settings.get("DB_PATH"), settings.get("ACTORS_FILE"), HealthRules.from_settings(settings),
                         OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"),
-                        rules_from_settings(ShiftRules, settings, "SHIFT_"), rules_from_settings(StoryRules, settings, "STORY_"))
+                        rules_from_settings(ShiftRules, settings, "SHIFT_"), rules_from_settings(StoryRules, settings, "STORY_"),
+                        settings.get("SOURCES_FILE"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
 
     def spider_opened(self, spider):
+        self.store = self.crawler.get_item_pipeline(StorePipeline)
+        self.outlets = load_sources(self.sources_file)
         self.db = open_database(self.db_path)
         try:
             with self.db.atomic():
                 # the lock is ours, so a run still marked running died without finishing (kill -9)
                 self.db.execute("update crawl_runs set status = 'interrupted' where status = 'running'")
-                for outlet in spider.outlets:
+                for outlet in self.outlets:
                     self.outlet_ids[outlet.name] = upsert_by_name(
                         self.db, "outlets",
                         {"name": outlet.name, "url": outlet.url, "country": outlet.country, "language": outlet.language,
@@ -111,32 +122,41 @@ class CrawlRun:
                 self.started = utc_now()
                 self.run_id = self.db["crawl_runs"].insert({"started": self.started, "status": "running"}).last_pk
         except sqlite3.Error as error:
-            report_storage_failure(self.crawler, self.db_path, error)
+            self.fail(error)
             return
-        self.crawler.stats.set_value(counters.RUN_ID, self.run_id)
+        if self.store is not None:
+            self.store.run_id = self.run_id
+
+    def fail(self, error: sqlite3.Error) -> None:
+        """The run's row cannot be written: stop the crawl (once)."""
+        if self.storage_failure is None:
+            self.storage_failure = storage_problem(self.db_path, error)
+            stop_crawl(self.crawler, self.storage_failure)
 
     def spider_closed(self, spider, reason):
         """Finish this run's crawl_runs row once every page and item is done; release the lock."""
+        if self.storage_failure is None and self.store is not None:
+            self.storage_failure = self.store.failure
         try:
-            if self.run_id is not None and not storage_failed(self.crawler):
-                self.finish(spider, reason)
+            if self.run_id is not None and self.storage_failure is None:
+                self.finish(reason)
         except sqlite3.Error as error:
-            report_storage_failure(self.crawler, self.db_path, error)
+            self.storage_failure = self.storage_failure or storage_problem(self.db_path, error)
         finally:
             if self.db is not None:
                 self.db.close()
             if self.took_lock:
                 lock.release(self.db_path)
 
-    def finish(self, spider, reason: str) -> None:
+    def finish(self, reason: str) -> None:
         """Counts, status, per-outlet yields and health warnings; then the dashboard's summaries."""
         stats = self.crawler.stats.get_stats()
         counts = run_counts(stats)
-        status = run_status(reason, spider.outlets, stats)
+        status = run_status(reason, self.outlets, stats)
         with self.db.atomic():
-            warnings = check_run(self.db, self.run_id, spider.outlets, self.outlet_ids, stats, self.health_rules,
-                                 str(spider.sources))
-            health = assess_outlets(self.db, self.run_id, self.started, spider.outlets, self.outlet_ids, stats,
+            warnings = check_run(self.db, self.run_id, self.outlets, self.outlet_ids, stats, self.health_rules,
+                                 str(self.sources_file))
+            health = assess_outlets(self.db, self.run_id, self.started, self.outlets, self.outlet_ids, stats,
                                     self.outlet_health_rules, self.outlet_health_day)
             alerts, notes = alert_lines(health)
             warnings += alerts

@@ -11,7 +11,8 @@ import time
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from twisted.internet import task
-from crawler import settings as defaults
+
+from crawler import counters
 
 
 class Progress:
@@ -26,7 +27,7 @@ class Progress:
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("PROGRESS_ENABLED"):
             raise NotConfigured
-        extension = cls(crawler, crawler.settings.getfloat("PROGRESS_INTERVAL", defaults.PROGRESS_INTERVAL), sys.stderr)
+        extension = cls(crawler, crawler.settings.getfloat("PROGRESS_INTERVAL"), sys.stderr)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -36,10 +37,10 @@ class Progress:
         elapsed = int(time.monotonic() - self.started)
         scheduler = self.crawler.engine.scheduler if self.crawler.engine else None
         queued = len(scheduler) if scheduler is not None and hasattr(scheduler, "__len__") else 0
-        dropped = (stats.get_value("articles/dropped/irrelevant", 0) or 0) + (stats.get_value("articles/dropped/no_text", 0) or 0)
+        dropped = (stats.get_value(counters.DROPPED_IRRELEVANT, 0) or 0) + (stats.get_value(counters.DROPPED_NO_TEXT, 0) or 0)
         return (f"[{elapsed // 60}:{elapsed % 60:02d}] {stats.get_value('response_received_count', 0)} pages, "
-                f"{stats.get_value('articles/new', 0)} new articles, {stats.get_value('articles/duplicate', 0)} copies, "
-                f"{dropped} dropped, {stats.get_value('errors/count', 0)} errors, {queued} queued")
+                f"{stats.get_value(counters.ARTICLES_STORED, 0)} new articles, {stats.get_value(counters.DUPLICATES, 0)} copies, "
+                f"{dropped} dropped, {stats.get_value(counters.ERRORS_TOTAL, 0)} errors, {queued} queued")
 
     def report(self) -> None:
         self.stream.write(self.line() + "\n")

@@ -28,6 +28,7 @@ from scrapy import Request, signals
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from twisted.internet import task
 
+from crawler import counters
 from crawler.items import ArticleItem
 from crawler.stages import item_pipelines
 from crawler.urls import normalise_url
@@ -121,7 +122,7 @@ class PushToWriter:
 
     def process_item(self, item):
         self.server.rpush(self.items, encode_item(item))
-        self.crawler.stats.inc_value("articles/pushed")
+        self.crawler.stats.inc_value(counters.PUSHED)
         return item
 
     def item_dropped(self, item, response, exception, spider=None):
@@ -149,17 +150,19 @@ class Writer:
         return extension
 
     def spider_opened(self, spider):
+        from scrapy_redis.dupefilter import RFPDupeFilter
+
         from crawler.storage.database import open_database
+        from crawler.storage.fetch_state import fetched_page_urls
         from pipelines.dedupe import DedupePipeline
         from pipelines.store import StorePipeline
 
-        pipelines = self.crawler.engine.scraper.itemproc.middlewares
-        self.store = next(p for p in pipelines if isinstance(p, StorePipeline))
-        self.stages = [p for p in pipelines if isinstance(p, DedupePipeline)] + [self.store]
-        dupefilter = spider.crawler.engine.scheduler.df
+        self.store = self.crawler.get_item_pipeline(StorePipeline)
+        self.stages = [stage for stage in (self.crawler.get_item_pipeline(DedupePipeline), self.store) if stage is not None]
+        shared = RFPDupeFilter(self.server, key(self.run, "dupefilter"))  # the frontier's own fingerprints
         db = open_database(self.crawler.settings.get("DB_PATH"))
         try:
-            known = [dupefilter.request_fingerprint(Request(normalise_url(row[0]))) for row in db.execute("select url from pages")]
+            known = [shared.request_fingerprint(Request(normalise_url(url))) for url in fetched_page_urls(db)]
         finally:
             db.close()
         for start in range(0, len(known), 5000):

@@ -1,7 +1,7 @@
 """`csto-monitor check-outlets`: the daily smoke test a cron job runs before the nightly crawl.
 
 Per outlet it reads the feeds, sitemaps and section pages, fetches the newest listed article(s)
-and runs the crawl's own stages on them (the outlets spider, then cleaning, language detection
+(the check-outlets spider, crawler/spiders/check.py) and runs the crawl's own stages on them (cleaning, language detection
 and actor detection), storing nothing. It reports whether each still works:
 
 - discovery: some feed, sitemap or section page answered and listed articles;
@@ -128,7 +128,7 @@ def check_outlets(sources: str, actors: str | None = None, articles: int = 1, **
                                                       "crawler.middlewares.SkipFetchedPagesMiddleware": None,
                                                       "crawler.middlewares.ConditionalGetMiddleware": None}, "cmdline")
         load_actors(crawl_settings.get("ACTORS_FILE"))
-        crawler = crawl_once(crawl_settings, sources, since=None, refresh=True)
+        crawler = crawl_once(crawl_settings, sources, since=None, refresh=True, spider="check-outlets")
     stats = crawler.stats.get_stats()
     return [judge(outlet, stats) for outlet in outlets]
 

@@ -9,19 +9,10 @@ outlet in `crawl_run_outlets`, and compared with the outlet's earlier runs:
   HEALTH_MIN_ERRORS requests failed (a handful of dead links is normal).
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from crawler import counters, settings as defaults
-
-
-def rules_from_settings(rules_class, settings, prefix: str):
-    """A frozen rules dataclass whose fields are the settings PREFIX + FIELD (upper case), each
-    read as its default's type; the defaults are crawler/settings.py's."""
-    values = {}
-    for rule in fields(rules_class):
-        value = settings.get(f"{prefix}{rule.name.upper()}")
-        values[rule.name] = rule.default if value is None else type(rule.default)(value)
-    return rules_class(**values)
+from crawler.rules import rules_from_settings
 
 
 @dataclass(frozen=True)
@@ -84,7 +75,7 @@ def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict,
         warning = error_rate_warning(f"outlet {outlet.name}", counts["errors"], counts["requests"], rules)
         if warning:
             warnings.append(warning)
-    warning = error_rate_warning("this run", int(stats.get("errors/count", 0) or 0),
+    warning = error_rate_warning("this run", int(stats.get(counters.ERRORS_TOTAL, 0) or 0),
                                  int(stats.get("downloader/request_count", 0) or 0), rules)
     if warning:
         warnings.append(warning)

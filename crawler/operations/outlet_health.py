@@ -25,7 +25,7 @@ import math
 import statistics
 
 from crawler import counters, settings as defaults
-from crawler.operations.health import rules_from_settings
+from crawler.rules import rules_from_settings
 
 TABLE = "outlet_health"
 

@@ -9,10 +9,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import BaseSettings
 from scrapy.utils.project import get_project_settings
 
+from crawler import counters
 from crawler.config import ConfigError, load_actors, load_sources
-from crawler.storage.database import open_database
+from crawler.extensions.crawl_run import CrawlRun
+from crawler.storage.articles import StorageError, check_database_path, check_writable, mark_unfinished_run
+from crawler.storage.database import open_database, utc_now
 from crawler.storage.lock import database_lock
-from crawler.storage.articles import STORAGE_ERROR, StorageError, check_database_path, check_writable
 
 SUMMARY_FIELDS = ("pages_fetched", "articles_new", "duplicates", "dropped", "errors")
 
@@ -79,27 +81,30 @@ def run_crawl(
         stats = crawler.stats.get_stats()
         return {"id": None, "status": "ok" if stats.get("finish_reason") == "finished" else "failed",
                 "pages_fetched": stats.get("response_received_count", 0),
-                "articles_new": stats.get("articles/pushed", 0), "errors": stats.get("errors/count", 0)}
+                "articles_new": stats.get(counters.PUSHED, 0), "errors": stats.get(counters.ERRORS_TOTAL, 0)}
     check_database_path(db_path)
     with database_lock(db_path):
         check_writable(db_path)
         crawler = crawl_once(settings, sources, since, refresh)
-    if crawler.stats.get_value(STORAGE_ERROR):
-        raise StorageError(crawler.stats.get_value(STORAGE_ERROR))
-    db = open_database(db_path)
-    try:
-        rows = list(db.query("select * from crawl_runs order by id desc limit 1"))
-        return rows[0] if rows else {}
-    finally:
-        db.close()
+        run = crawler.get_extension(CrawlRun)
+        if run is not None and run.storage_failure:
+            raise StorageError(run.storage_failure)
+        db = open_database(db_path)
+        try:
+            if run is not None and run.run_id is not None:  # stopped before it could finish its row (a second Ctrl-C)
+                mark_unfinished_run(db, run.run_id, utc_now())
+            rows = list(db.query("select * from crawl_runs order by id desc limit 1"))
+            return rows[0] if rows else {}
+        finally:
+            db.close()
 
 
-def crawl_once(settings, sources: str, since: str | None, refresh: bool):
-    """Run the outlets spider to its end in this process; return its crawler (stats)."""
+def crawl_once(settings, sources: str, since: str | None, refresh: bool, spider: str = "outlets"):
+    """Run the spider (outlets, or check-outlets) to its end in this process; return its crawler (stats)."""
     process = CrawlerProcess(settings)  # sets up logging: to LOG_FILE when there is one
     if settings.get("LOG_FILE"):
         echo_errors_to_stderr()
-    crawler = process.create_crawler("outlets")
+    crawler = process.create_crawler(spider)
     process.crawl(crawler, sources=str(sources), since=since, refresh=refresh)
     process.start()
     return crawler

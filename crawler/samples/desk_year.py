@@ -171,8 +171,8 @@ def article(outlet: tuple, story: tuple, facts: dict, number: int, day: date, we
     told = {key: FACTS[key][language][index] for key, index in facts.items() if key in FACTS}
     place = told["place"]
     actors = [a for a in actors if a in NAMES[language]]
-    sentences = [rng.choice(SENTENCES[language][portrayal(group, a, weeks_ago, rng)]).format(a=NAMES[language][a])
-                 for a in actors]
+    portrayals = {a: portrayal(group, a, weeks_ago, rng) for a in actors}
+    sentences = [rng.choice(SENTENCES[language][portrayals[a]]).format(a=NAMES[language][a]) for a in actors]
     sentences = [s[0].upper() + s[1:] for s in sentences]
     template, words = DETAILS[language]
     details = [template.format(n=rng.randrange(5, 400), **{key: rng.choice(values) for key, values in words.items()})
@@ -185,6 +185,7 @@ def article(outlet: tuple, story: tuple, facts: dict, number: int, day: date, we
         "published": day,
         "lang": language,
         "story": story_id,  # which event it reports (for measuring story grouping; not on the page)
+        "portrayals": portrayals,  # actor -> 1, 0 or -1 as written (for the tests; not on the page)
         "paragraphs": [LEADS[language].format(n=facts["n"], **told), " ".join(sentences[:2] + details[:2]),
                        " ".join(sentences[2:] + details[2:] + [CLOSINGS[language]])],
     }
@@ -194,6 +195,7 @@ def desk_year(today: date, seed: int = 2026, weeks: int = WEEKS) -> list[dict]:
     """The five generated outlets' specs (as SampleOutlet takes them), dated over the `weeks`
     weeks up to `today` (tests take a slice of the year)."""
     rng = random.Random(seed)
+    this_monday = today - timedelta(days=today.weekday())
     specs = {outlet[0]: {"name": outlet[0], "country": outlet[1], "language": outlet[2], "group": outlet[3],
                          "template": outlet[4], "discovery": "sitemap", "articles": []} for outlet in OUTLETS}
     number = 0
@@ -201,14 +203,18 @@ def desk_year(today: date, seed: int = 2026, weeks: int = WEEKS) -> list[dict]:
         stories = rng.sample(STORIES, 2)
         if weeks_ago == SHIFT_WEEKS_AGO:
             stories = [SHIFT_STORY, SHIFT_STORY, SHIFT_STORY]  # the week everyone writes about the freeze
+        # a generated week is a calendar week (Monday to Sunday, as the dashboard and the shifts
+        # count them), so the year tells the same story whatever weekday the demo runs on
+        monday = this_monday - timedelta(weeks=weeks_ago)
+        last_day = min(today, monday + timedelta(days=6))
         for story in stories:
             story_id = f"week-{weeks_ago}-" + (f"{STORIES.index(story)}" if story in STORIES else "freeze")
-            day = today - timedelta(weeks=weeks_ago, days=rng.randrange(7) if weeks_ago else rng.randrange(min(7, today.weekday() + 1)))
+            day = min(last_day, monday + timedelta(days=rng.randrange(7)))
             facts = {key: rng.randrange(len(FACTS[key]["en"])) for key in FACTS}
             facts["n"] = 10 * rng.randrange(2, 40)
             for outlet in OUTLETS:
                 if rng.random() < outlet[5]:
                     number += 1
-                    published = min(today, day + timedelta(days=rng.randrange(2)))
+                    published = min(last_day, day + timedelta(days=rng.randrange(2)))
                     specs[outlet[0]]["articles"].append(article(outlet, story, facts, number, published, weeks_ago, rng, story_id))
     return list(specs.values())

@@ -7,7 +7,11 @@ Discovery uses libraries, not hand-written parsers: feedparser for RSS 2.0 / RSS
 Scrapy's own sitemap parser (the one SitemapSpider uses; sitemap indexes, urlsets, Google News
 `<news:publication_date>`), LinkExtractor for section pages. Entries dated before `since`
 (default: per outlet, the start of the last run that read the outlet without a failure) are
-not fetched.
+not fetched. An entry that cannot be fetched (a `javascript:` link, a malformed URL) is skipped
+with a warning and counted; the rest of the document is read, and the outlet's cut-off does not
+move past it (crawler/storage/database.py, last_read_starts).
+
+Check mode (`csto-monitor check-outlets`) is its own spider, crawler/spiders/check.py.
 """
 
 from datetime import date
@@ -23,18 +27,18 @@ from scrapy.exceptions import DownloadCancelledError
 from scrapy.http import TextResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip, gzip_magic_number
-from scrapy.utils.sitemap import Sitemap
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler import counters
 from crawler.config import Outlet, load_sources
+from crawler.sitemaps import SitemapDocument
 from crawler.storage.database import last_read_starts, utc_now
 from crawler.items import ArticleItem
 from crawler.middlewares import AlreadyFetched
 from crawler.urls import article_identity, normalise_url
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
-GOOGLE_NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
+WEB_SCHEMES = ("http", "https")
 
 
 def parse_since(value) -> str | None:
@@ -62,9 +66,6 @@ class OutletsSpider(scrapy.Spider):
         self.refresh = truthy(refresh) if refresh is not None else False
         self.outlets: list[Outlet] = []
         self.since_by_outlet: dict[str, str] = {}
-        self.feeds_with_failures: set[str] = set()  # their validators are not saved (middlewares.py)
-        self.check_queue: dict[str, list] = {}  # with CHECK_ARTICLES_PER_OUTLET: links not requested yet
-        self.check_under_way: dict[str, int] = {}  # ... and article requests not failed
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -75,8 +76,12 @@ class OutletsSpider(scrapy.Spider):
         spider.outlets = load_sources(spider.sources)
         spider.refresh = spider.refresh or settings.getbool("CRAWL_REFRESH")
         spider.since = spider.since or parse_since(settings.get("CRAWL_SINCE"))
+        # the other components (the run, the middlewares) read what the spider was started with
+        # from the settings, which are not frozen until the spider is built
+        settings.set("SOURCES_FILE", str(spider.sources), "spider")
+        settings.set("CRAWL_REFRESH", spider.refresh, "spider")
         if spider.since is None and not spider.refresh:
-            starts = last_read_starts(settings.get("DB_PATH"), [o.name for o in spider.outlets])
+            starts = last_read_starts(settings.get("DB_PATH"), {o.name: counters.read_without_failure(o.name) for o in spider.outlets})
             spider.since_by_outlet = {name: parse_since(started) for name, started in starts.items()}
         settings.set("DOWNLOAD_SLOTS", {**settings.getdict("DOWNLOAD_SLOTS"), **outlet_slots(spider.outlets)}, "spider")
         return spider
@@ -96,41 +101,42 @@ class OutletsSpider(scrapy.Spider):
                 yield self._request(url, self.parse_section, outlet, discovery=True, section_page=1)
 
     def _request(self, url: str, callback, outlet: Outlet, **meta) -> scrapy.Request:
+        request = scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta=meta)
         counters.count(self.crawler.stats, outlet.name, counters.REQUESTS)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, cb_kwargs={"outlet": outlet}, meta=meta)
+        return request
 
     def _discovery_request(self, url: str, callback, outlet: Outlet, via: tuple = ()) -> scrapy.Request:
+        return self._request(url, callback, outlet, via=via, **self._discovery_meta())
+
+    def _discovery_meta(self) -> dict:
         """Feeds and sitemaps: re-read with conditional requests (a 304 reaches the callback);
         they may be as large as the sitemap protocol allows (DISCOVERY_MAXSIZE)."""
-        return self._request(
-            url, callback, outlet, discovery=True, conditional=True, handle_httpstatus_list=[304], via=via,
-            download_maxsize=self.crawler.settings.getint("DISCOVERY_MAXSIZE"),
-        )
+        return {"discovery": True, "conditional": True, "handle_httpstatus_list": [304],
+                "download_maxsize": self.crawler.settings.getint("DISCOVERY_MAXSIZE")}
 
     def _article_requests(self, found: list[tuple[str, str | None]], outlet: Outlet, via: tuple = ()):
-        """Requests for the article links (URL, day) a feed, sitemap or section page listed; with
-        CHECK_ARTICLES_PER_OUTLET set (`csto-monitor check-outlets`), only the newest few."""
+        """Requests for the article links (URL, day) a feed, sitemap or section page listed."""
         counters.count(self.crawler.stats, outlet.name, counters.LISTED, len(found))
-        if self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
-            yield from self._check_requests(found, outlet, via)
-            return
         for url, _ in found:
-            yield self._article_request(url, outlet, via)
+            request = self._entry_request(url, self.parse_article, outlet, via, article=True)
+            if request is not None:
+                yield request
 
-    def _check_requests(self, found: list[tuple[str, str | None]], outlet: Outlet, via: tuple = (), failed: int = 0):
-        """Check mode: keep the listed links newest first; request the newest until
-        CHECK_ARTICLES_PER_OUTLET are under way, the next one each time one cannot be fetched."""
-        queue = self.check_queue.setdefault(outlet.name, [])
-        queue.extend(found)
-        queue.sort(key=lambda link: link[1] or "", reverse=True)
-        self.check_under_way[outlet.name] = self.check_under_way.get(outlet.name, 0) - failed
-        while queue and self.check_under_way[outlet.name] < self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
-            url, _ = queue.pop(0)
-            self.check_under_way[outlet.name] += 1
-            yield self._article_request(url, outlet, via)
-
-    def _article_request(self, url: str, outlet: Outlet, via: tuple = ()) -> scrapy.Request:
-        return self._request(normalise_url(url), self.parse_article, outlet, article=True, via=via)
+    def _entry_request(self, url: str, callback, outlet: Outlet, via: tuple, **meta) -> scrapy.Request | None:
+        """The request for one listed link, or None (a warning, counted) when it cannot be fetched:
+        one bad entry never costs the rest of its feed or sitemap."""
+        problem = None
+        if urlsplit(url).scheme.lower() not in WEB_SCHEMES:
+            problem = "not a web address"
+        else:
+            try:
+                return self._request(normalise_url(url) if meta.get("article") else url, callback, outlet, via=via, **meta)
+            except ValueError as error:
+                problem = str(error)
+        counters.count(self.crawler.stats, outlet.name, counters.BAD_ENTRIES)
+        self.record_error(url, f"{problem} (listed by {via[-1] if via else 'a section page'}); skipped, the rest is read",
+                          outlet=outlet)
+        return None
 
     @staticmethod
     def via(response) -> tuple:
@@ -172,7 +178,7 @@ class OutletsSpider(scrapy.Spider):
             stamp = entry.get("published_parsed") or entry.get("updated_parsed")
             day = time.strftime("%Y-%m-%d", stamp) if stamp else None
             if self._recent(day, outlet):
-                found.append((response.urljoin(link), day))
+                found.append((urljoin_or_keep(response, link), day))
             else:
                 self.crawler.stats.inc_value("discovery/older_than_since")
         yield from self._article_requests(found, outlet, self.via(response))
@@ -186,7 +192,7 @@ class OutletsSpider(scrapy.Spider):
         if gzip_magic_number(response):
             body = gunzip(body, max_size=self.crawler.settings.getint("DISCOVERY_MAXSIZE"))
         try:
-            sitemap = NewsSitemap(body)
+            sitemap = SitemapDocument(body)
         except Exception as error:  # lxml raises several kinds on a body that is not XML
             self.record_error(response.url, f"not a readable sitemap ({error})", outlet)
             return
@@ -196,12 +202,14 @@ class OutletsSpider(scrapy.Spider):
         self.discovery_ok(outlet)
         found = []
         for entry in sitemap:
-            location = response.urljoin(entry["loc"])
+            location = urljoin_or_keep(response, entry["loc"])
             day = entry.get("publication_date") or entry.get("lastmod")
             if not self._recent(day, outlet):
                 self.crawler.stats.inc_value("discovery/older_than_since")
             elif sitemap.type == "sitemapindex":
-                yield self._discovery_request(location, self.parse_sitemap, outlet, self.via(response))
+                request = self._entry_request(location, self.parse_sitemap, outlet, self.via(response), **self._discovery_meta())
+                if request is not None:
+                    yield request
             else:
                 found.append((location, day))
         yield from self._article_requests(found, outlet, self.via(response))
@@ -214,10 +222,13 @@ class OutletsSpider(scrapy.Spider):
         found = [(link.url, None) for link in articles.extract_links(response) if outlet.owns(link.url)]
         yield from self._article_requests(found, outlet)
         page = response.meta.get("section_page", 1)
-        if page >= self.crawler.settings.getint("SECTION_MAX_PAGES") or self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
+        if page >= self.section_max_pages():
             return
         for link in LinkExtractor(restrict_css=('a[rel~="next"]', 'link[rel~="next"]'), tags=("a", "link")).extract_links(response):
             yield self._request(link.url, self.parse_section, outlet, discovery=True, section_page=page + 1)
+
+    def section_max_pages(self) -> int:
+        return self.crawler.settings.getint("SECTION_MAX_PAGES")
 
     # --- articles ----------------------------------------------------------------------------
     def parse_article(self, response, outlet: Outlet):
@@ -243,8 +254,6 @@ class OutletsSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         outlet = request.cb_kwargs.get("outlet")
-        if request.meta.get("article") and outlet is not None and self.crawler.settings.getint("CHECK_ARTICLES_PER_OUTLET"):
-            yield from self.check_next(failure, outlet)
         if failure.check(AlreadyFetched) or "Forbidden by robots.txt" in str(failure.value):
             self.crawler.stats.inc_value("requests/ignored")  # expected, not an error
             return
@@ -256,21 +265,13 @@ class OutletsSpider(scrapy.Spider):
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
         if response is None or response.status >= 500 or response.status == 429:
-            # may work next time: the feeds that listed it must not be answered with a 304 then,
-            # nor its date fall before the next run's cut-off (crawler.storage.database.last_read_starts)
-            self.feeds_with_failures.update(request.meta.get("via", ()))
+            # may work next time: its date must not fall before the next run's cut-off
+            # (crawler.storage.database.last_read_starts; the feeds that listed it are not
+            # answered with a 304 either: crawler/middlewares.py)
             if outlet is not None:
                 counters.count(self.crawler.stats, outlet.name, counters.TRANSIENT_FAILURES)
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL as discovered
         self.record_error(first_url, reason, outlet if request.meta.get("discovery") else None, outlet)
-
-    def check_next(self, failure, outlet: Outlet):
-        """Check mode: note why the article could not be fetched, and request the next newest."""
-        if "Forbidden by robots.txt" not in str(failure.value):  # not meant to be fetched: no warning
-            response = getattr(failure.value, "response", None)
-            reason = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
-            counters.append_check(self.crawler.stats, outlet.name, counters.CHECK_FAILED, (failure.request.url, reason[:200]))
-        yield from self._check_requests([], outlet, failed=1)
 
     def record_error(self, url: str, reason: str, discovery_of: Outlet | None = None, outlet: Outlet | None = None) -> None:
         """Log a problem once with its URL and count it in the run's errors and its outlet's; a
@@ -278,7 +279,7 @@ class OutletsSpider(scrapy.Spider):
         reason = re.sub(r"\s+", " ", reason)[:200]
         self.logger.warning("skipped %s: %s", url, reason)
         stats = self.crawler.stats
-        stats.inc_value("errors/count")
+        stats.inc_value(counters.ERRORS_TOTAL)
         outlet = outlet or discovery_of
         if outlet is not None:
             counters.count(stats, outlet.name, counters.ERRORS)
@@ -287,16 +288,13 @@ class OutletsSpider(scrapy.Spider):
             counters.note_first_error(stats, discovery_of.name, f"{url}: {reason}")
 
 
-class NewsSitemap(Sitemap):
-    """Scrapy's sitemap parser, also keeping a Google News entry's <news:publication_date>
-    (Scrapy keeps only the direct children of <url>)."""
-
-    def _process_sitemap_element(self, elem):
-        published = elem.findtext(f".//{{{GOOGLE_NEWS_NS}}}publication_date")
-        entry = super()._process_sitemap_element(elem)
-        if entry is not None and published:
-            entry["publication_date"] = published.strip()
-        return entry
+def urljoin_or_keep(response, link: str) -> str:
+    """`link` made absolute against the page; as it is when it cannot be (the request for it
+    then reports the problem)."""
+    try:
+        return response.urljoin(link)
+    except ValueError:
+        return link
 
 
 def reported_by_spider(record: logging.LogRecord) -> bool:

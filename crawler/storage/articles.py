@@ -43,21 +43,18 @@ def store_article(
     return article_id
 
 
-STORAGE_ERROR = "storage/error"  # the stats key that stops the crawl once the database cannot be written
+def count_stored_article(db: sqlite_utils.Database, run_id: int) -> None:
+    """Add one to the run's `articles_new`, in the caller's transaction with the article itself."""
+    db.execute("update crawl_runs set articles_new = coalesce(articles_new, 0) + 1 where id = ?", [run_id])
 
 
-def storage_failed(crawler) -> bool:
-    return bool(crawler.stats.get_value(STORAGE_ERROR))
-
-
-def report_storage_failure(crawler, db_path, error: Exception) -> None:
-    """The database cannot be written (disk full, read-only): stop the crawl, once. The failed
-    article's transaction was rolled back, so nothing is half-written; what was not stored is
-    fetched again next run. `csto-monitor crawl` reports the line and exits 2."""
-    if not storage_failed(crawler):
-        crawler.stats.set_value(STORAGE_ERROR, storage_problem(db_path, error))
-        logger.warning("crawl stopped: %s", crawler.stats.get_value(STORAGE_ERROR))
-        crawler.engine.close_spider(crawler.spider, "storage_failed")
+def mark_unfinished_run(db: sqlite_utils.Database, run_id: int, finished: str) -> None:
+    """A run whose process was stopped before it could finish its row (a second Ctrl-C): marked
+    interrupted, with the articles it stored counted."""
+    with db.atomic():
+        db.execute("update crawl_runs set status = 'interrupted', finished = ?, articles_new = "
+                   "(select count(*) from articles where crawl_run_id = ?) where id = ? and status = 'running'",
+                   [finished, run_id, run_id])
 
 
 class StorageError(RuntimeError):

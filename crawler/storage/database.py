@@ -8,7 +8,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from crawler import counters
 from crawler.storage.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
@@ -31,10 +30,11 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     return db
 
 
-def last_read_starts(path: str | Path, outlet_names: list[str]) -> dict[str, str]:
-    """For each outlet: when the last run that read it without a failed feed, sitemap or
-    section page, and without a page that failed for a reason that may pass (timeout, 5xx),
-    started (UTC, ISO 8601). Outlets never read so are left out."""
+def last_read_starts(path: str | Path, conditions: dict[str, tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    """For each outlet: when (UTC, ISO 8601) the last ok or partial run started whose stats have
+    the outlet's `required` key and none of its `forbidden` keys (`conditions`: name ->
+    (required, forbidden), crawler/counters.py's read_without_failure). Outlets never read so
+    are left out."""
     if not Path(path).exists():
         return {}
     db = sqlite_utils.Database(path)
@@ -42,14 +42,11 @@ def last_read_starts(path: str | Path, outlet_names: list[str]) -> dict[str, str
         if "stats" not in db["crawl_runs"].columns_dict:
             return {}
         starts = {}
-        for name in outlet_names:
-            ok, failed, transient = (f'$."{counters.stat_key(name, key)}"' for key in (
-                counters.DISCOVERY_OK, counters.DISCOVERY_FAILED, counters.TRANSIENT_FAILURES))
+        for name, (required, forbidden) in conditions.items():
+            keys = [f'$."{key}"' for key in (required, *forbidden)]
             row = db.execute(
-                "select max(started) from crawl_runs where status in ('ok', 'partial') "
-                "and json_extract(stats, ?) > 0 and json_extract(stats, ?) is null and json_extract(stats, ?) is null",
-                [ok, failed, transient],
-            ).fetchone()
+                "select max(started) from crawl_runs where status in ('ok', 'partial') and json_extract(stats, ?) > 0"
+                + " and json_extract(stats, ?) is null" * len(forbidden), keys).fetchone()
             if row and row[0]:
                 starts[name] = row[0]
         return starts

@@ -20,8 +20,6 @@ import statistics
 
 import sqlite_utils
 
-from crawler import settings as defaults
-
 VOLUME_SD_FLOOR = 1.0  # articles
 STANCE_SD_FLOOR = 0.1  # score
 ALL_OUTLETS = ""  # outlet_group of the rows over every outlet
@@ -29,10 +27,11 @@ ALL_OUTLETS = ""  # outlet_group of the rows over every outlet
 
 @dataclass(frozen=True)
 class ShiftRules:
-    """The settings SHIFT_BASELINE_WEEKS, SHIFT_THRESHOLD_SD and SHIFT_MIN_ARTICLES."""
-    baseline_weeks: int = defaults.SHIFT_BASELINE_WEEKS
-    threshold_sd: float = defaults.SHIFT_THRESHOLD_SD
-    min_articles: int = defaults.SHIFT_MIN_ARTICLES
+    """The settings SHIFT_BASELINE_WEEKS, SHIFT_THRESHOLD_SD and SHIFT_MIN_ARTICLES (crawler/rules.py
+    builds it from them)."""
+    baseline_weeks: int
+    threshold_sd: float
+    min_articles: int
 
 
 def weekly_series(db: sqlite_utils.Database) -> dict:
@@ -82,7 +81,7 @@ def shifts_of(weeks: dict, baseline_weeks: int, threshold_sd: float, min_article
     return found
 
 
-def refresh_shifts(db: sqlite_utils.Database, rules: ShiftRules = ShiftRules()) -> int:
+def refresh_shifts(db: sqlite_utils.Database, rules: ShiftRules) -> int:
     """Rebuild `stance_shifts`; return how many shifts there are."""
     rows = []
     for (actor_id, group), weeks in weekly_series(db).items():
