@@ -97,10 +97,15 @@ def test_markup_in_an_article_stays_inert_text_on_every_page(browser, crawled, t
                                      "language": "en"}).last_pk
     db["stances"].insert({"article_id": article, "actor_id": 1, "label": "critical", "score": -0.9, "mentions": 1,
                           "evidence": json.dumps([f"Sentence {hostile}"]), "model": "test"})
+    # an outlet's name and group come from sources.yml: shown as typed in every panel, never run
+    outlet = next(db.query("select id, outlet_group from outlets where id = 1"))
+    db["outlets"].update(1, {"name": 'Evil <b onmouseover="alert(4)">Outlet</b> <script>alert(2)</script>',
+                             "outlet_group": outlet["outlet_group"] and f"{outlet['outlet_group']} <b>group</b>"})
     db.close()
     with serving(path) as base:
         for url in (f"{base}/monitor/articles/{article}", f"{base}/monitor/articles?_search=Evil",
                     f"{base}/monitor/stances?article_id={article}", f"{base}/-/dashboards/desk",
+                    f"{base}/-/dashboards/desk?date_start=2000-01-01",  # every story and shift, whatever the day
                     f"{base}/monitor/strong_stances?actor=&since="):
             visit = Visit(browser, url)
             dialogs = []
@@ -109,6 +114,10 @@ def test_markup_in_an_article_stays_inert_text_on_every_page(browser, crawled, t
             assert "alert(2)" in visit.page.locator("body").inner_text(), url  # shown as text
             assert visit.page.locator("main script, main img, .dashboard-grid img, .dashboard-grid b").count() == 0, url
             assert dialogs == [] and visit.errors == [], url
+        shown = Visit(browser, f"{base}/-/dashboards/desk?date_start=2000-01-01").page
+        for panel in ("strong-stances", "stories", "outlet-health"):
+            shown.wait_for_selector(f"#card-{panel} table", timeout=30_000)
+            assert '<b onmouseover="alert(4)">Outlet</b>' in shown.locator(f"#card-{panel}").inner_text(), panel
 
 
 def article_id(db, url_part: str) -> int:
@@ -176,8 +185,23 @@ def test_canned_queries_take_names_in_any_case_and_say_when_a_value_matches_noth
     problems = unknown.page.locator(".parameter-problem").all_inner_texts()
     assert any("No actor is named “Pashinian”" in p and "Pashinyan" in p for p in problems)
     assert any("since must be a date written YYYY-MM-DD" in p for p in problems)
+    language = Visit(browser, f"{served}/monitor/articles_mentioning?" + urlencode({"actor": "Tokayev", "language": "russian",
+                                                                                  "outlet": "", "since": ""}))
+    problems = language.page.locator(".parameter-problem").all_inner_texts()
+    assert any("“russian”" in p and "ru" in p.split("stored ones are", 1)[1] for p in problems), problems
     feed = Visit(browser, f"{served}/monitor/alerts_stance?" + urlencode({"actor": "PUTIN", "label": "Critical"}))
     assert feed.page.locator("table.rows-and-columns tbody tr").count() >= 1
+
+
+@pytest.mark.parametrize("query", ["Russia's", "C.S.T.O.", '"unclosed', "peacekeepers AND", "(CSTO"])
+def test_any_full_text_query_is_answered_instead_of_a_syntax_error(served, query):
+    import urllib.request
+
+    for path in ("search.json", "alerts_search.atom"):
+        with urllib.request.urlopen(f"{served}/monitor/{path}?" + urlencode({"q": query, "_shape": "array"}), timeout=30) as answer:
+            assert answer.status == 200, (path, query)
+    rows = json.load(urllib.request.urlopen(f"{served}/monitor/search.json?" + urlencode({"q": "Armenia's", "_shape": "array"}), timeout=30))
+    assert rows and all("Armenia" in row["passage"] for row in rows)  # the words are searched for
 
 
 def test_every_canned_query_is_reachable_from_the_dashboard(browser, served):

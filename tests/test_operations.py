@@ -83,6 +83,30 @@ def test_kill_9_mid_crawl_loses_nothing_and_counts_nothing_twice(reference, tmp_
     assert statuses == ["interrupted", "ok"]
 
 
+def test_a_double_ctrl_c_leaves_true_counts(reference, tmp_path):
+    import re
+
+    db = tmp_path / "monitor.db"
+    crawl = start_crawl(reference["sources"], db, *SLOW, *NO_STANCE)
+    try:
+        wait_for(lambda: len(stored_urls(db)) >= 3, what="the first stored articles")
+        crawl.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        crawl.send_signal(signal.SIGINT)  # the impatient second Ctrl-C: Scrapy stops at once
+        crawl.wait(timeout=120)
+    finally:
+        crawl.kill()
+    output = db.with_name(f"{db.stem}-crawl.out").read_text()
+    connection = sqlite3.connect(db)
+    run_id, status, articles_new = connection.execute("select id, status, articles_new from crawl_runs").fetchone()
+    stored = connection.execute("select count(*) from articles where crawl_run_id = ?", [run_id]).fetchone()[0]
+    connection.close()
+    assert stored >= 3 and articles_new == stored, output[-2000:]
+    assert status != "running"  # finished, or marked interrupted by the process that was stopped
+    assert int(re.search(r"articles new: (\d+)", output).group(1)) == stored, output[-2000:]
+    assert_consistent(db)
+
+
 def test_datasette_reads_while_a_crawl_writes(reference, tmp_path):
     db = tmp_path / "monitor.db"
     open_database(db).close()
@@ -204,3 +228,10 @@ def test_an_unreachable_feed_is_a_partial_run_naming_the_outlet_and_url(referenc
                and line.endswith(f"; check its URLs in {sources}, or whether the site is down") for line in warnings), result.stdout
     row = open_database(tmp_path / "m.db").execute("select status, warnings from crawl_runs").fetchone()
     assert row[0] == "partial" and "Gone Gazette" in json.loads(row[1])[0]
+    for quiet in (["--quiet"], ["--quiet", "--log-file", str(tmp_path / "crawl.log")], ["--log-file", str(tmp_path / "crawl.log")]):
+        # cron mails what is printed: the summary and its warnings, never Scrapy's robots.txt traceback
+        again = csto_monitor("crawl", "--sources", str(sources), "--db", str(tmp_path / f"q{len(quiet)}.db"), *FAST, *NO_STANCE,
+                             "--set", "RETRY_TIMES=0", *quiet)
+        assert again.returncode == 1 and again.stderr == "", (quiet, again.stderr[-3000:])
+        printed = again.stdout.strip().splitlines()
+        assert printed[0].startswith("crawl run 1 partial: ") and all(line.startswith("warning: ") for line in printed[1:]), printed

@@ -98,3 +98,37 @@ def test_make_demo_takes_the_port():
     result = subprocess.run(["make", "-n", "demo", "PORT=8010"], cwd=PROJECT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "csto-monitor demo --db data/monitor.db --port 8010" in result.stdout
+
+
+def test_serve_on_a_file_that_is_not_a_database_is_one_line_and_exit_1(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("shopping list\n")
+    result = csto_monitor("serve", "--db", str(notes))
+    assert result.returncode == 1
+    assert "not a SQLite database" in one_line(result) and "Traceback" not in result.stderr
+
+
+def test_an_unknown_set_name_is_refused_naming_the_settings_that_exist(tmp_path):
+    result = csto_monitor("crawl", "--db", str(tmp_path / "monitor.db"), "--set", "DOWNLOAD_DELEY=1")
+    assert result.returncode == 4
+    line = one_line(result)
+    assert line.startswith("error: --set DOWNLOAD_DELEY=1: no setting is named DOWNLOAD_DELEY")
+    assert "DOWNLOAD_DELAY" in line and "crawler/settings.py" in line
+    assert not (tmp_path / "monitor.db").exists()
+
+
+def test_a_db_in_a_folder_that_does_not_exist_is_refused_naming_it(tmp_path):
+    missing = tmp_path / "no" / "such" / "dir"
+    result = csto_monitor("crawl", "--db", str(missing / "x.db"))
+    assert result.returncode == 2
+    assert f"the folder {missing} " in one_line(result) and "mkdir -p" in one_line(result)
+    assert not (tmp_path / "no").exists()  # nothing made
+
+
+def test_stance_eval_of_a_binary_file_names_the_file(tmp_path):
+    binary = tmp_path / "weights.bin"
+    binary.write_bytes(bytes(range(256)) * 4)
+    result = csto_monitor("stance", "eval", str(binary))
+    assert result.returncode == 1
+    line = one_line(result)
+    assert str(binary) in line and "not a text file" in line

@@ -18,9 +18,15 @@ def fail(message: str, code: int = 1) -> None:
 
 
 def require_database(db: str) -> None:
-    """One line and exit 1 when the database to read does not exist yet."""
+    """One line and exit 1 when the database to read does not exist yet or is not a database."""
+    from crawler.storage.articles import StorageError, check_database_path
+
     if not Path(db).exists():
         fail(f"database {db} not found; run `csto-monitor crawl --db {db}` (or `csto-monitor demo`) first")
+    try:
+        check_database_path(db, writable=False)
+    except StorageError as error:
+        fail(str(error))
 
 
 @click.group()
@@ -36,5 +42,24 @@ def parse_overrides(overrides) -> dict:
         name, sep, value = override.partition("=")
         if not sep or not name:
             fail(f"--set {override!r}: expected NAME=VALUE, for example --set DOWNLOAD_DELAY=2", EXIT_CONFIG_ERROR)
+        problem = unknown_setting_problem(name)
+        if problem:
+            fail(f"--set {override}: {problem}", EXIT_CONFIG_ERROR)
         settings[name] = value
     return settings
+
+
+def unknown_setting_problem(name: str) -> str | None:
+    """None for a setting Scrapy, scrapy-redis or the project has; else a sentence naming the
+    closest ones and where the settings are listed."""
+    import difflib
+
+    from crawler.operations.run import project_settings
+
+    known = set(project_settings())
+    if name in known or name.startswith(("REDIS_", "SCHEDULER_")):  # scrapy-redis reads its own
+        return None
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return (f"no setting is named {name}; {hint}the project's settings are listed in crawler/settings.py, "
+            "Scrapy's in its documentation (Settings)")

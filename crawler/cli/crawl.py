@@ -13,7 +13,7 @@ from crawler.config import DEFAULT_SOURCES_FILE, ConfigError
 
 @main.command()
 @click.option("--sources", default=str(DEFAULT_SOURCES_FILE), show_default=True, help="YAML file listing the outlets to crawl.")
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write.")
+@click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to write (made when missing); its folder must exist, except the default's.")
 @click.option("--actors", default=None, help="YAML file of actors and topic keywords (default: the project's actors.yml).")
 @click.option("--since", default=None, help="Skip feed and sitemap entries dated before this day (YYYY-MM-DD). Default: per outlet, the start of the last run that read it without a failure.")
 @click.option("--refresh", is_flag=True, help="Fetch again pages already fetched, ignoring stored ETags and dates.")
@@ -55,6 +55,8 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, p
 
         settings.update(redis_settings(redis_url, redis_run or default_run_id(), fetch_only))
     settings.update(parse_overrides(overrides))
+    if db == DEFAULT_DB:
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
     try:
         since = parse_since(since)
     except ValueError as error:

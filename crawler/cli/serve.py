@@ -35,7 +35,9 @@ def datasette_command(db: str, host: str, port: int) -> list[str]:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 def serve(db, host, port):
-    """Serve DB as the Datasette dashboard with the project's metadata and canned queries."""
+    """Serve DB as the Datasette dashboard with the project's metadata and canned queries.
+
+    Exit code 1 when DB does not exist or is not a SQLite database."""
     require_database(db)
     click.echo(f"Dashboard: http://{host}:{port}/-/dashboards/desk  (tables and SQL: http://{host}:{port}/; Ctrl+C to stop)")
     sys.stdout.flush()
@@ -112,6 +114,7 @@ def demo(ctx, db, no_serve, port):
     from crawler.samples.desk_year import desk_year
     from crawler.samples.server import SampleOutlets
 
+    Path(db).parent.mkdir(parents=True, exist_ok=True)  # the demo's own database
     with SampleOutlets(extra=desk_year(date.today())) as outlets, tempfile.TemporaryDirectory() as scratch:
         clear_demo_database(Path(db), {o.name for o in outlets.outlets})
         sources = outlets.write_sources(Path(scratch) / "sources.yml")

@@ -23,6 +23,15 @@ def require_lab() -> None:
         fail(f"the stance lab needs {error.name}: install it with `pip install -e '.[train]'`", EXIT_CONFIG_ERROR)
 
 
+def input_problem(path: str, error: Exception) -> str:
+    """One line naming the input file and what is wrong with it."""
+    if isinstance(error, UnicodeDecodeError):
+        return (f"{path} is not a text file (not {error.encoding} at byte {error.start}): expected JSON lines, "
+                "PerSenT's CSV or a RuSentNE .tsv")
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return text if path in text else f"{path}: {text}"
+
+
 def read_labelled(path: str, held_out: float = 0.0, part: str = "all"):
     """(mentions, labels) of NewsMTSC JSON lines or a RuSentNE .tsv file; one line on bad input,
     and on a file with no labelled mention in it."""
@@ -37,8 +46,8 @@ def read_labelled(path: str, held_out: float = 0.0, part: str = "all"):
             fail("--held-out applies to RuSentNE .tsv files, whose train file is all the labelled data there is", EXIT_CONFIG_ERROR)
         else:
             mentions, labels = read_newsmtsc(path)
-    except ValueError as error:
-        fail(str(error))
+    except (ValueError, OSError) as error:  # UnicodeDecodeError is a ValueError
+        fail(input_problem(path, error))
     if not mentions:
         fail(f"{path} holds no labelled mention{' in its ' + part + ' part' if held_out else ''}: "
              "expected records with a sentence and at least one target with a polarity")
@@ -216,11 +225,12 @@ def stance_eval(file, articles, model_dir, stance_file, language, held_out):
         from crawler.config import DEFAULT_STANCE_FILE
 
         stance_file = stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE))
+    if not articles:  # a file that cannot be read is said before the model loads
+        mentions, labels = read_labelled(file, held_out, "held-out")
     model = model_to_measure(model_dir, stance_file, language, None)
     if articles:
         click.echo(json.dumps(evaluate_article_file(model, file)))
         return
-    mentions, labels = read_labelled(file, held_out, "held-out")
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
     result = evaluate(model, mentions, labels)
     if russian:
@@ -249,8 +259,8 @@ def stance_fit_combination(path, out, model_dir, stance_file, regularisation):
     model = model_to_measure(model_dir, stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE)), "en", None)
     try:
         labelled = read_articles(path)
-    except (ValueError, OSError, UnicodeDecodeError) as error:
-        fail(str(error).splitlines()[0])
+    except (ValueError, OSError) as error:
+        fail(input_problem(path, error))
     rows = judged_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))
     if len({label for features, label in rows if features is not None}) < len(LABELS):
         fail(f"{path}: the target is found in articles of fewer than three labels: nothing to learn a combination from")
@@ -286,8 +296,8 @@ def evaluate_article_file(model, path: str) -> dict:
 
     try:
         labelled = read_articles(path)
-    except (ValueError, OSError, UnicodeDecodeError) as error:
-        fail(str(error).splitlines()[0])
+    except (ValueError, OSError) as error:
+        fail(input_problem(path, error))
     if not labelled:
         fail(f"{path} holds no labelled article: expected JSON lines with title, text, target, aliases and label, "
              "or PerSenT's CSV")

@@ -71,6 +71,7 @@ class OutletsSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         logging.getLogger("scrapy.core.downloader.handlers.http11").addFilter(reported_by_spider)
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(robots_failure_as_warning)
         settings = crawler.settings
         spider.sources = spider.sources or settings.get("SOURCES_FILE")
         spider.outlets = load_sources(spider.sources)
@@ -301,6 +302,16 @@ def reported_by_spider(record: logging.LogRecord) -> bool:
     """Scrapy warns about a page over the size cap; the spider's errback reports the same
     problem once with its URL, so Scrapy's line is left out."""
     return "larger than download max size" not in record.getMessage()
+
+
+def robots_failure_as_warning(record: logging.LogRecord) -> bool:
+    """Scrapy logs a robots.txt it could not download as an error with a traceback; for an
+    outlet that is down (cron mails every error line) it is one warning line: the outlet's own
+    requests fail next, and the spider reports and counts them."""
+    if record.levelno > logging.WARNING:  # "Error downloading <robots.txt>: <the reason>", with a traceback
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
 
 
 def decoded_html(response: TextResponse) -> str:

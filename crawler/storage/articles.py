@@ -84,9 +84,10 @@ def writable_folder_problem(folder: Path) -> str:
             "make it writable, or pass --db with a path in a writable folder")
 
 
-def check_database_path(db_path) -> None:
+def check_database_path(db_path, writable: bool = True) -> None:
     """Before the lock is taken: raise StorageError (one line) when `db_path` is not a SQLite
-    database or its folder cannot be written, so nothing (no lock file) is left beside it."""
+    database, its folder does not exist, or (`writable`) its folder cannot be written, so nothing
+    (no lock file, no folder) is left behind."""
     path = Path(db_path)
     if path.is_dir():
         raise StorageError(f"{db_path} is a folder: pass --db with the path of a database file, such as {path / 'monitor.db'}")
@@ -96,9 +97,11 @@ def check_database_path(db_path) -> None:
                 raise StorageError(f"{db_path} is not a SQLite database: pass --db with the path of a monitor database "
                                    "(a new one is created where none exists)")
     folder = path.resolve().parent
-    existing = next(parent for parent in (folder, *folder.parents) if parent.exists())
-    if not os.access(existing, os.W_OK):
-        raise StorageError(writable_folder_problem(existing))
+    if not folder.is_dir():
+        raise StorageError(f"the folder {folder} (of --db {db_path}) does not exist: create it (mkdir -p {folder}) "
+                           "or pass --db with a path in an existing folder")
+    if writable and not os.access(folder, os.W_OK):
+        raise StorageError(writable_folder_problem(folder))
 
 
 def limit_size(db: sqlite_utils.Database, max_size_mb: float) -> None:

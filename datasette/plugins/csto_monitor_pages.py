@@ -8,8 +8,8 @@
 - A story's row page shows its reports as a timeline (outlet, group, language) and how each
   outlet portrayed each actor within the story, with evidence.
 - Evidence (a JSON list of sentences) is shown as a list wherever a table or query shows it.
-- A canned query's form says what is wrong with a value that can match nothing (an unknown actor
-  or outlet, a date not written YYYY-MM-DD, an unknown label) instead of an empty result alone;
+- A canned query's form says what is wrong with a value that can match nothing (an unknown actor,
+  outlet or language, a date not written YYYY-MM-DD, an unknown label) instead of an empty result alone;
   actor and outlet names match whatever their case (the queries compare with `collate nocase`).
 Copied beside a published database by `csto-monitor publish`, like the feeds plugin.
 """
@@ -160,6 +160,12 @@ async def parameter_problems(db, args) -> list[str]:
                 valid = False
             if not valid:
                 problems.append(f"{parameter} must be a date written YYYY-MM-DD (for example 2026-04-01), not “{value}”.")
+    language = (args.get("language") or "").strip()
+    if language and not (await db.execute("select 1 from articles where language = lower(?) limit 1", [language])).rows:
+        known = [row[0] for row in (await db.execute(
+            "select distinct language from articles where language is not null order by language")).rows]
+        problems.append(f"No article is in the language “{language}”: languages are written as ISO 639-1 codes, "
+                        f"and the stored ones are {', '.join(known) or 'none yet'}.")
     label = (args.get("label") or "").strip()
     if label and label.lower() not in LABELS:
         problems.append(f"label must be one of {', '.join(LABELS)} (or empty for all), not “{label}”.")
