@@ -75,3 +75,18 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date():
     soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True).encode()
     assert 25 <= retry_after_seconds(soon) <= 30
     assert retry_after_seconds(b"not a date") is None and retry_after_seconds(None) is None
+
+
+def test_a_run_that_skipped_a_bad_entry_does_not_move_the_outlets_cut_off(tmp_path):
+    db = open_database(tmp_path / "monitor.db")
+    with db.atomic():
+        db["crawl_runs"].insert_all([
+            {"started": "2026-05-01T02:00:00+00:00", "status": "ok",
+             "stats": json.dumps({"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_ok": 1})},
+            {"started": "2026-05-02T02:00:00+00:00", "status": "ok",  # a javascript: link in Plain Outlet's feed
+             "stats": json.dumps({"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_ok": 1,
+                                  "outlets/Plain Outlet/bad_entries": 1})},
+        ])
+    db.close()
+    _, spider = spider_for(tmp_path)
+    assert spider.since_by_outlet == {"Slow Outlet": "2026-05-02", "Plain Outlet": "2026-05-01"}
