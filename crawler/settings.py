@@ -94,13 +94,13 @@ OUTLET_HEALTH_MIN_PAGES = 5  # extraction checks need at least this many article
 SHIFT_BASELINE_WEEKS = 8
 SHIFT_THRESHOLD_SD = 2.0
 SHIFT_MIN_ARTICLES = 3
-# Stories (crawler/storage/stories.py): an article joins the story whose latest article is at most
+# Stories (pipelines/stories.py): an article joins the story whose latest article is at most
 # STORY_WINDOW_DAYS older and whose score (cosine similarity of title and first paragraph, plus
 # STORY_ANCHOR_WEIGHT x the overlap of actors and numbers) is at least STORY_THRESHOLD
 STORY_WINDOW_DAYS = 3
 STORY_THRESHOLD = 1.2
 STORY_ANCHOR_WEIGHT = 0.5
-CHECK_ARTICLES_PER_OUTLET = 0  # `csto-monitor check-outlets` sets it: fetch only the N newest articles per outlet
+CHECK_ARTICLES_PER_OUTLET = 0  # the check-outlets spider (crawler/spiders/check.py) fetches the N newest articles per outlet
 PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
 PROGRESS_INTERVAL = 2.0  # seconds between progress lines
 CRAWL_RUN_ENABLED = True  # the run's lock, crawl_runs row, health and summaries (off: a crawl that writes no database)
