@@ -225,12 +225,11 @@ def stance_eval(file, articles, model_dir, stance_file, language, held_out):
         from crawler.config import DEFAULT_STANCE_FILE
 
         stance_file = stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE))
-    if not articles:  # a file that cannot be read is said before the model loads
-        mentions, labels = read_labelled(file, held_out, "held-out")
     model = model_to_measure(model_dir, stance_file, language, None)
     if articles:
         click.echo(json.dumps(evaluate_article_file(model, file)))
         return
+    mentions, labels = read_labelled(file, held_out, "held-out")
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
     result = evaluate(model, mentions, labels)
     if russian:
