@@ -33,16 +33,22 @@ def test_outlet_delay_and_concurrency_become_download_slots(tmp_path):
     assert crawler.settings.getdict("DOWNLOAD_SLOTS") == {"slow.example": {"delay": 2.5, "concurrency": 1}}
 
 
-def test_since_defaults_per_outlet_to_its_last_good_run(tmp_path):
+def write_runs(tmp_path, *runs: tuple[str, str, dict]) -> None:
+    """crawl_runs rows (started, status, stats) in the spider's database."""
     db = open_database(tmp_path / "monitor.db")
     with db.atomic():
-        db["crawl_runs"].insert_all([
-            {"started": "2026-05-01T02:00:00+00:00", "status": "ok",
-             "stats": json.dumps({"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_ok": 1})},
-            {"started": "2026-05-02T02:00:00+00:00", "status": "partial",
-             "stats": json.dumps({"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_failed": 1})},
-        ])
+        db["crawl_runs"].insert_all({"started": started, "status": status, "stats": json.dumps(stats)}
+                                    for started, status, stats in runs)
     db.close()
+
+
+BOTH_READ = {"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_ok": 1}
+
+
+def test_since_defaults_per_outlet_to_its_last_good_run(tmp_path):
+    write_runs(tmp_path, ("2026-05-01T02:00:00+00:00", "ok", BOTH_READ),
+               ("2026-05-02T02:00:00+00:00", "partial",
+                {"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_failed": 1}))
     _, spider = spider_for(tmp_path)
     assert spider.since_by_outlet == {"Slow Outlet": "2026-05-02", "Plain Outlet": "2026-05-01"}
     _, explicit = spider_for(tmp_path, since="2024-01-01")
@@ -78,15 +84,7 @@ def test_retry_after_is_read_as_seconds_or_as_an_http_date():
 
 
 def test_a_run_that_skipped_a_bad_entry_does_not_move_the_outlets_cut_off(tmp_path):
-    db = open_database(tmp_path / "monitor.db")
-    with db.atomic():
-        db["crawl_runs"].insert_all([
-            {"started": "2026-05-01T02:00:00+00:00", "status": "ok",
-             "stats": json.dumps({"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_ok": 1})},
-            {"started": "2026-05-02T02:00:00+00:00", "status": "ok",  # a javascript: link in Plain Outlet's feed
-             "stats": json.dumps({"outlets/Slow Outlet/discovery_ok": 1, "outlets/Plain Outlet/discovery_ok": 1,
-                                  "outlets/Plain Outlet/bad_entries": 1})},
-        ])
-    db.close()
+    write_runs(tmp_path, ("2026-05-01T02:00:00+00:00", "ok", BOTH_READ),
+               ("2026-05-02T02:00:00+00:00", "ok", {**BOTH_READ, "outlets/Plain Outlet/bad_entries": 1}))  # a javascript: link
     _, spider = spider_for(tmp_path)
     assert spider.since_by_outlet == {"Slow Outlet": "2026-05-02", "Plain Outlet": "2026-05-01"}

@@ -37,26 +37,30 @@ def main():
 
 def parse_overrides(overrides) -> dict:
     """--set NAME=VALUE options as settings; a malformed one is a configuration error (exit 4)."""
-    settings = {}
+    settings, known = {}, known_settings() if overrides else set()
     for override in overrides:
         name, sep, value = override.partition("=")
         if not sep or not name:
             fail(f"--set {override!r}: expected NAME=VALUE, for example --set DOWNLOAD_DELAY=2", EXIT_CONFIG_ERROR)
-        problem = unknown_setting_problem(name)
+        problem = unknown_setting_problem(name, known)
         if problem:
             fail(f"--set {override}: {problem}", EXIT_CONFIG_ERROR)
         settings[name] = value
     return settings
 
 
-def unknown_setting_problem(name: str) -> str | None:
-    """None for a setting Scrapy, scrapy-redis or the project has; else a sentence naming the
-    closest ones and where the settings are listed."""
-    import difflib
-
+def known_settings() -> set[str]:
+    """The names of Scrapy's settings and the project's."""
     from crawler.operations.run import project_settings
 
-    known = set(project_settings())
+    return set(project_settings())
+
+
+def unknown_setting_problem(name: str, known: set[str]) -> str | None:
+    """None for a setting Scrapy, scrapy-redis or the project has (`known`, and scrapy-redis's
+    prefixes); else a sentence naming the closest ones and where the settings are listed."""
+    import difflib
+
     if name in known or name.startswith(("REDIS_", "SCHEDULER_")):  # scrapy-redis reads its own
         return None
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)

@@ -128,7 +128,7 @@ def stories_command(db, actors):
     stories of a database written by an earlier version without waiting for the next crawl."""
     from crawler.config import DEFAULT_ACTORS_FILE, load_actors
     from crawler.rules import default_rules
-    from crawler.storage.articles import StorageError
+    from crawler.storage.articles import StorageError, check_database_path
     from crawler.storage.database import open_database
     from crawler.storage.lock import CrawlLocked, database_lock
     from pipelines.actors import ActorFinder
@@ -136,6 +136,7 @@ def stories_command(db, actors):
 
     require_database(db)
     try:
+        check_database_path(db)  # its folder must be writable too: the stories are written into it
         finder = ActorFinder(load_actors(actors or DEFAULT_ACTORS_FILE).actors)
         with database_lock(db):
             database = open_database(db)

@@ -34,7 +34,7 @@ from crawler.config import Outlet, load_sources
 from crawler.sitemaps import SitemapDocument
 from crawler.storage.database import last_read_starts, utc_now
 from crawler.items import ArticleItem
-from crawler.middlewares import AlreadyFetched
+from crawler.middlewares import AlreadyFetched, may_pass
 from crawler.urls import article_identity, normalise_url
 
 HTML_TYPES = (b"text/html", b"application/xhtml+xml")
@@ -265,7 +265,7 @@ class OutletsSpider(scrapy.Spider):
             reason = f"larger than the size cap ({request.meta.get('download_maxsize') or self.crawler.settings.getint('DOWNLOAD_MAXSIZE')} bytes)"
         else:
             reason = failure.getErrorMessage() or failure.type.__name__
-        if response is None or response.status >= 500 or response.status == 429:
+        if may_pass(response):
             # may work next time: its date must not fall before the next run's cut-off
             # (crawler.storage.database.last_read_starts; the feeds that listed it are not
             # answered with a 304 either: crawler/middlewares.py)
