@@ -11,7 +11,18 @@ Typical use::
 
 from stance.labels import LABELS, Mention, MentionStance
 from stance.aggregate import ArticleStance, combine_mentions, judge_article
-from stance.model import DEFAULT_MODEL_DIR, StanceModel, load_model
+
+_FROM_MODEL = ("DEFAULT_MODEL_DIR", "StanceModel", "load_model")
+
+
+def __getattr__(name: str):
+    """The model's names are imported on first use: a module that needs only the labels (the
+    actor finder, a crawl without the stance stage) does not pay for importing torch."""
+    if name in _FROM_MODEL:
+        from stance import model
+
+        return getattr(model, name)
+    raise AttributeError(f"module 'stance' has no attribute {name!r}")
 
 __all__ = [
     "LABELS",
