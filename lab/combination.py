@@ -63,13 +63,21 @@ def file_digest(path: str | Path) -> str:
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def learned_combination(rows, path: str | Path, model_name: str, regularisation: float = 1.0) -> LearnedCombination:
-    """The combination fitted on every article of `rows`, carrying its cross-validated figure."""
+def learned_combination(rows, paths: list[str | Path], model_name: str, regularisation: float = 1.0) -> LearnedCombination:
+    """The combination fitted on every article of `rows` (read from `paths`, pooled), carrying its
+    cross-validated figure."""
     usable = [row for row in rows if row[0] is not None]
     model = fit(usable, regularisation)
     labels = [str(label) for label in model.classes_]
     return LearnedCombination(
         tuple(labels), tuple(tuple(float(w) for w in row) for row in model.coef_), tuple(float(b) for b in model.intercept_),
-        {"file": Path(path).name, "sha1": file_digest(path), "articles": len(usable), "model": model_name,
-         "regularisation": regularisation, "cross_validated": cross_validated(rows, regularisation)})
+        {"files": [Path(path).name for path in paths], "sha1": [file_digest(path) for path in paths],
+         "articles": len(usable), "model": model_name, "regularisation": regularisation,
+         "cross_validated": cross_validated(rows, regularisation)})
+
+
+def fitted_on(fitted: dict, path: str | Path) -> bool:
+    """Whether a combination's `fitted` record names the file at `path` among those it was fitted on."""
+    digests = fitted.get("sha1") or []
+    return file_digest(path) in ([digests] if isinstance(digests, str) else digests)
 

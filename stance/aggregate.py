@@ -1,15 +1,19 @@
-"""Combine the judgements of an actor's mentions in one article into one article-level stance.
+"""Combine the judgements of an actor's mentions in one article into one article-level judgement.
 
-Two ways, the second where the model ships one (`combination.json` beside its config):
-- the rule: score = the mean of the mention scores (P(supportive) - P(critical)), each weighted
-  by the model's confidence in that mention; label critical when score <= -THRESHOLD,
-  supportive when score >= THRESHOLD, else neutral; confidence = the mean probability the
-  mentions give to that label;
-- a learned combination: a multinomial logistic regression over FEATURES of the mentions,
-  fitted on articles labelled by readers (`csto-monitor stance fit-combination`); label = its
-  most probable class, confidence = that probability, score = P(supportive) - P(critical).
-Either way the evidence is up to MAX_EVIDENCE distinct sentences that leaned hardest towards the
-label, and `headline` says whether the headline names the actor.
+One judgement gives everything shown: the article's probabilities of critical / neutral /
+supportive; the label is the most probable, the confidence that label's probability and the
+score P(supportive) - P(critical) of the same probabilities (so a critical label always has a
+negative score, a supportive one a positive score, and a neutral article scores near 0).
+The probabilities come, before calibration, from
+- a learned combination where the model ships one (`combination.json` beside its config): a
+  multinomial logistic regression over FEATURES of the mentions, fitted on articles labelled by
+  readers (`csto-monitor stance fit-combination`);
+- otherwise the mean of the mentions' probabilities, each weighted by the model's confidence in it;
+and then a calibration where the model ships one (`calibration.json`): per-label offsets added to
+their logarithms, chosen on articles of the desk's own domain (`csto-monitor stance calibrate`), so
+that the labels follow the desk's coverage rather than the class shares of the training articles.
+The evidence is up to MAX_EVIDENCE distinct sentences that leaned hardest towards the label, and
+`headline` says whether the headline names the actor.
 """
 
 from dataclasses import dataclass, field
@@ -19,11 +23,10 @@ from pathlib import Path
 
 from stance.labels import LABELS, Mention, MentionStance
 
-THRESHOLD = 0.2
 MAX_EVIDENCE = 3
 
-
 COMBINATION_FILE = "combination.json"
+CALIBRATION_FILE = "calibration.json"
 FEATURES = ("mean_score", "min_score", "max_score", "share_critical", "share_supportive", "headline_score",
             "first_score", "mentions_up_to_20")
 
@@ -36,6 +39,7 @@ class ArticleStance:
     mentions: int
     evidence: list[str] = field(default_factory=list)
     headline: bool = False
+    probabilities: dict = field(default_factory=dict)  # per label: what label, score and confidence come from
 
 
 def named_in_headline(mentions: list[Mention], headline: str | None) -> bool:
@@ -85,50 +89,83 @@ class LearnedCombination:
         return {"features": list(FEATURES), "labels": list(self.labels), "weights": [list(r) for r in self.weights],
                 "bias": list(self.bias), "fitted": self.fitted}
 
+    def logits(self, features: list[float]) -> dict[str, float]:
+        return {label: b + sum(w * x for w, x in zip(row, features))
+                for label, row, b in zip(self.labels, self.weights, self.bias)}
+
     def probabilities(self, features: list[float]) -> dict[str, float]:
-        logits = [b + sum(w * x for w, x in zip(row, features)) for row, b in zip(self.weights, self.bias)]
-        top = max(logits)
-        exps = [math.exp(logit - top) for logit in logits]
-        return {label: e / sum(exps) for label, e in zip(self.labels, exps)}
+        return softmax(self.logits(features))
 
 
-def label_for(score: float) -> str:
-    if score <= -THRESHOLD:
-        return "critical"
-    if score >= THRESHOLD:
-        return "supportive"
-    return "neutral"
+@dataclass(frozen=True)
+class Calibration:
+    """Per-label offsets added to the log-probabilities of an article judgement (neutral's is 0),
+    chosen on articles of the desk's domain; `fitted` says on what and how."""
+
+    offsets: dict
+    fitted: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "Calibration":
+        """Read a calibration file; ValueError (one line, naming the file) when it does not fit."""
+        try:
+            data = json.loads(Path(path).read_text())
+            offsets = {str(label): float(value) for label, value in data["offsets"].items()}
+            if set(offsets) != set(LABELS):
+                raise ValueError(f"expected an offset for each of {', '.join(LABELS)}")
+            return cls(offsets, data.get("fitted", {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ValueError(f"{path}: not a stance calibration ({error}); make one with "
+                             "`csto-monitor stance calibrate`") from None
+
+    def to_dict(self) -> dict:
+        return {"offsets": self.offsets, "fitted": self.fitted}
+
+    def apply(self, log_probabilities: dict[str, float]) -> dict[str, float]:
+        return softmax({label: value + self.offsets.get(label, 0.0) for label, value in log_probabilities.items()})
+
+
+def softmax(logits: dict[str, float]) -> dict[str, float]:
+    top = max(logits.values())
+    exps = {label: math.exp(value - top) for label, value in logits.items()}
+    total = sum(exps.values())
+    return {label: e / total for label, e in exps.items()}
+
+
+def mean_probabilities(judgements: list[MentionStance]) -> dict[str, float]:
+    """The mentions' probabilities averaged, each mention weighted by the model's confidence in it."""
+    weights = [max(j.confidence, 1e-6) for j in judgements]
+    return {label: sum(w * j.probabilities.get(label, 0.0) for w, j in zip(weights, judgements)) / sum(weights)
+            for label in LABELS}
+
+
+def article_log_probabilities(judgements: list[MentionStance], headline: str | None = None,
+                              combination: LearnedCombination | None = None) -> dict[str, float]:
+    """The article judgement before calibration, as log-probabilities per label."""
+    if combination is not None:
+        logits = combination.logits(article_features(judgements, headline))
+        return {label: math.log(p) for label, p in softmax(logits).items()}
+    return {label: math.log(max(p, 1e-9)) for label, p in mean_probabilities(judgements).items()}
 
 
 def combine_mentions(judgements: list[MentionStance], headline: str | None = None,
-                     combination: LearnedCombination | None = None) -> ArticleStance:
+                     combination: LearnedCombination | None = None,
+                     calibration: Calibration | None = None) -> ArticleStance:
     """The article's stance toward one actor from its judged mentions (in article order);
     `headline`: the article's title, where it names the actor."""
     if not judgements:
         raise ValueError("combine_mentions needs at least one judged mention")
-    in_headline = named_in_headline([j.mention for j in judgements], headline)
-    if combination is not None:
-        probabilities = combination.probabilities(article_features(judgements, headline))
-        label = max(probabilities, key=probabilities.get)
-        return ArticleStance(
-            label=label,
-            score=round(probabilities["supportive"] - probabilities["critical"], 4),
-            confidence=round(probabilities[label], 4),
-            mentions=len(judgements),
-            evidence=evidence_sentences(judgements, label),
-            headline=in_headline,
-        )
-    weights = [max(j.confidence, 1e-6) for j in judgements]
-    score = sum(w * j.score for w, j in zip(weights, judgements)) / sum(weights)
-    label = label_for(score)
-    confidence = sum(j.probabilities.get(label, 0.0) for j in judgements) / len(judgements)
+    log_probabilities = article_log_probabilities(judgements, headline, combination)
+    probabilities = calibration.apply(log_probabilities) if calibration else softmax(log_probabilities)
+    label = max(probabilities, key=probabilities.get)
     return ArticleStance(
         label=label,
-        score=round(score, 4),
-        confidence=round(confidence, 4),
+        score=round(probabilities["supportive"] - probabilities["critical"], 4),
+        confidence=round(probabilities[label], 4),
         mentions=len(judgements),
         evidence=evidence_sentences(judgements, label),
-        headline=in_headline,
+        headline=named_in_headline([j.mention for j in judgements], headline),
+        probabilities={name: round(value, 4) for name, value in probabilities.items()},
     )
 
 
@@ -148,12 +185,13 @@ def evidence_sentences(judgements: list[MentionStance], label: str) -> list[str]
 def judge_article(model, mentions_by_actor: dict[str, list], batch_size: int = 64,
                   headline: str | None = None) -> dict[str, ArticleStance]:
     """Every actor's stance in one article: all its mentions judged by `model` in one batch,
-    then combined per actor (by the model's learned combination where it has one). The crawl's
+    then combined per actor (by the model's learned combination and calibration where it has them). The crawl's
     stance stage and `stance eval --articles` both judge so."""
     flat = [(actor, mention) for actor, mentions in mentions_by_actor.items() for mention in mentions]
     judgements = model.predict([mention for _, mention in flat], batch_size) if flat else []
     by_actor: dict[str, list[MentionStance]] = {}
     for (actor, _), judgement in zip(flat, judgements):
         by_actor.setdefault(actor, []).append(judgement)
-    combination = getattr(model, "combination", None)
-    return {actor: combine_mentions(actor_judgements, headline, combination) for actor, actor_judgements in by_actor.items()}
+    combination, calibration = getattr(model, "combination", None), getattr(model, "calibration", None)
+    return {actor: combine_mentions(actor_judgements, headline, combination, calibration)
+            for actor, actor_judgements in by_actor.items()}

@@ -96,13 +96,14 @@ def test_fit_combination_writes_a_combination_and_its_cross_validated_figure(tmp
         for article in ARTICLES:
             text = article["text"] if article["label"] != "neutral" else f"Pashinyan met farmers in village {copy}."
             records.append({**article, "title": f"{article['title']} ({copy})", "text": text})
-    path = write_jsonl(tmp_path / "articles.jsonl", records)
+    first = write_jsonl(tmp_path / "articles.jsonl", records[::2])
+    second = write_jsonl(tmp_path / "more.jsonl", records[1::2])
     out = tmp_path / "combination.json"
-    result = CliRunner().invoke(main, ["stance", "fit-combination", "--articles", str(path), "--out", str(out),
-                                       "--model", "minilm-newsmtsc"])
+    result = CliRunner().invoke(main, ["stance", "fit-combination", "--articles", str(first), "--articles", str(second),
+                                       "--out", str(out), "--model", "minilm-newsmtsc"])
     assert result.exit_code == 0, result.output[-2000:]
-    combination = LearnedCombination.from_file(out)
-    assert combination.fitted["articles"] == 18 and combination.fitted["file"] == "articles.jsonl"
+    combination = LearnedCombination.from_file(out)  # the two files pooled
+    assert combination.fitted["articles"] == 18 and combination.fitted["files"] == ["articles.jsonl", "more.jsonl"]
     figure = last_json(result.output)
     assert figure == combination.fitted["cross_validated"] and figure["folds"] == 5
     assert figure["macro_f1"] > 0.8  # three clearly different kinds of article, told apart on unseen folds
