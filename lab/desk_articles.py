@@ -2,8 +2,8 @@
 several actors, judged as a crawl judges them: the actors stage's finder over actors.yml, the
 model stance.yml assigns to the article's language, the article judgement.
 
-desk_articles.yml only measures; desk_tuning.yml is where the domain calibration is chosen
-(`csto-monitor stance calibrate`). An actor the reader labelled but the finder does not find
+desk_articles.yml only measures; desk_tuning.yml trains, pooled with PerSenT, the English model's
+learned combination (`csto-monitor stance fit-combination --desk-articles`). An actor the reader labelled but the finder does not find
 counts as neutral, as it would show on no panel.
 """
 

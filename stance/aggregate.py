@@ -4,14 +4,11 @@ One judgement gives everything shown: the article's probabilities of critical / 
 supportive; the label is the most probable, the confidence that label's probability and the
 score P(supportive) - P(critical) of the same probabilities (so a critical label always has a
 negative score, a supportive one a positive score, and a neutral article scores near 0).
-The probabilities come, before calibration, from
+The probabilities come from
 - a learned combination where the model ships one (`combination.json` beside its config): a
   multinomial logistic regression over FEATURES of the mentions, fitted on articles labelled by
-  readers (`csto-monitor stance fit-combination`);
-- otherwise the mean of the mentions' probabilities, each weighted by the model's confidence in it;
-and then a calibration where the model ships one (`calibration.json`): per-label offsets added to
-their logarithms, chosen on articles of the desk's own domain (`csto-monitor stance calibrate`), so
-that the labels follow the desk's coverage rather than the class shares of the training articles.
+  readers, real news and articles of the desk's own domain (`csto-monitor stance fit-combination`);
+- otherwise the mean of the mentions' probabilities, each weighted by the model's confidence in it.
 The evidence is up to MAX_EVIDENCE distinct sentences that leaned hardest towards the label, and
 `headline` says whether the headline names the actor.
 """
@@ -26,7 +23,6 @@ from stance.labels import LABELS, Mention, MentionStance
 MAX_EVIDENCE = 3
 
 COMBINATION_FILE = "combination.json"
-CALIBRATION_FILE = "calibration.json"
 FEATURES = ("mean_score", "min_score", "max_score", "share_critical", "share_supportive", "headline_score",
             "first_score", "mentions_up_to_20")
 
@@ -97,34 +93,6 @@ class LearnedCombination:
         return softmax(self.logits(features))
 
 
-@dataclass(frozen=True)
-class Calibration:
-    """Per-label offsets added to the log-probabilities of an article judgement (neutral's is 0),
-    chosen on articles of the desk's domain; `fitted` says on what and how."""
-
-    offsets: dict
-    fitted: dict = field(default_factory=dict, compare=False)
-
-    @classmethod
-    def from_file(cls, path: str | Path) -> "Calibration":
-        """Read a calibration file; ValueError (one line, naming the file) when it does not fit."""
-        try:
-            data = json.loads(Path(path).read_text())
-            offsets = {str(label): float(value) for label, value in data["offsets"].items()}
-            if set(offsets) != set(LABELS):
-                raise ValueError(f"expected an offset for each of {', '.join(LABELS)}")
-            return cls(offsets, data.get("fitted", {}))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ValueError(f"{path}: not a stance calibration ({error}); make one with "
-                             "`csto-monitor stance calibrate`") from None
-
-    def to_dict(self) -> dict:
-        return {"offsets": self.offsets, "fitted": self.fitted}
-
-    def apply(self, log_probabilities: dict[str, float]) -> dict[str, float]:
-        return softmax({label: value + self.offsets.get(label, 0.0) for label, value in log_probabilities.items()})
-
-
 def softmax(logits: dict[str, float]) -> dict[str, float]:
     top = max(logits.values())
     exps = {label: math.exp(value - top) for label, value in logits.items()}
@@ -139,24 +107,21 @@ def mean_probabilities(judgements: list[MentionStance]) -> dict[str, float]:
             for label in LABELS}
 
 
-def article_log_probabilities(judgements: list[MentionStance], headline: str | None = None,
-                              combination: LearnedCombination | None = None) -> dict[str, float]:
-    """The article judgement before calibration, as log-probabilities per label."""
+def article_probabilities(judgements: list[MentionStance], headline: str | None = None,
+                          combination: LearnedCombination | None = None) -> dict[str, float]:
+    """The article judgement: its probability per label."""
     if combination is not None:
-        logits = combination.logits(article_features(judgements, headline))
-        return {label: math.log(p) for label, p in softmax(logits).items()}
-    return {label: math.log(max(p, 1e-9)) for label, p in mean_probabilities(judgements).items()}
+        return combination.probabilities(article_features(judgements, headline))
+    return mean_probabilities(judgements)
 
 
 def combine_mentions(judgements: list[MentionStance], headline: str | None = None,
-                     combination: LearnedCombination | None = None,
-                     calibration: Calibration | None = None) -> ArticleStance:
+                     combination: LearnedCombination | None = None) -> ArticleStance:
     """The article's stance toward one actor from its judged mentions (in article order);
     `headline`: the article's title, where it names the actor."""
     if not judgements:
         raise ValueError("combine_mentions needs at least one judged mention")
-    log_probabilities = article_log_probabilities(judgements, headline, combination)
-    probabilities = calibration.apply(log_probabilities) if calibration else softmax(log_probabilities)
+    probabilities = article_probabilities(judgements, headline, combination)
     label = max(probabilities, key=probabilities.get)
     return ArticleStance(
         label=label,
@@ -185,13 +150,12 @@ def evidence_sentences(judgements: list[MentionStance], label: str) -> list[str]
 def judge_article(model, mentions_by_actor: dict[str, list], batch_size: int = 64,
                   headline: str | None = None) -> dict[str, ArticleStance]:
     """Every actor's stance in one article: all its mentions judged by `model` in one batch,
-    then combined per actor (by the model's learned combination and calibration where it has them). The crawl's
+    then combined per actor (by the model's learned combination where it has one). The crawl's
     stance stage and `stance eval --articles` both judge so."""
     flat = [(actor, mention) for actor, mentions in mentions_by_actor.items() for mention in mentions]
     judgements = model.predict([mention for _, mention in flat], batch_size) if flat else []
     by_actor: dict[str, list[MentionStance]] = {}
     for (actor, _), judgement in zip(flat, judgements):
         by_actor.setdefault(actor, []).append(judgement)
-    combination, calibration = getattr(model, "combination", None), getattr(model, "calibration", None)
-    return {actor: combine_mentions(actor_judgements, headline, combination, calibration)
-            for actor, actor_judgements in by_actor.items()}
+    combination = getattr(model, "combination", None)
+    return {actor: combine_mentions(actor_judgements, headline, combination) for actor, actor_judgements in by_actor.items()}

@@ -7,7 +7,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from stance.adapters import load_adapters
-from stance.aggregate import CALIBRATION_FILE, COMBINATION_FILE, Calibration, LearnedCombination
+from stance.aggregate import COMBINATION_FILE, LearnedCombination
 from stance.features import MentionEncoder
 from stance.finetuned import apply_layer_deltas
 from stance.head import StanceHead
@@ -32,7 +32,6 @@ class StanceModel:
         self.name = config.get("name", "stance")
         self.languages = tuple(config.get("languages", ("en",)))
         self.combination = None  # a LearnedCombination (stance/aggregate.py) where the folder ships one
-        self.calibration = None  # a Calibration for the desk's domain (stance/aggregate.py) where the folder ships one
         self.adapter: dict | None = None  # LoRA adapter weights of a fine-tuned model (stance/adapters.py)
         # added to the head's logits: per-label decision offsets tuned on validation data
         self.offsets = torch.tensor(config.get("logit_offsets", [0.0] * len(self.labels)))
@@ -105,6 +104,4 @@ def _load_model(directory: str | Path | None, device: str) -> StanceModel:
     model = StanceModel(encoder, head, config)
     if (directory / COMBINATION_FILE).exists():
         model.combination = LearnedCombination.from_file(directory / COMBINATION_FILE)
-    if (directory / CALIBRATION_FILE).exists():
-        model.calibration = Calibration.from_file(directory / CALIBRATION_FILE)
     return model

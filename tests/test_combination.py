@@ -1,13 +1,12 @@
 """The article-level judgement: the mentions' mean or a learned combination where a model ships
-one, the calibration for the desk's domain, one coherent label / score / confidence, and whether
-the headline names the actor."""
+one, one coherent label / score / confidence, and whether the headline names the actor."""
 
 import json
 
 import pytest
 
 from stance import Mention, MentionStance, combine_mentions, judge_article
-from stance.aggregate import FEATURES, Calibration, LearnedCombination, article_features
+from stance.aggregate import FEATURES, LearnedCombination, article_features
 
 HEADLINE = "Tokayev keeps troops home"
 
@@ -81,36 +80,17 @@ def test_a_model_folder_with_a_combination_file_judges_by_it(tmp_path):
 
     folder = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL_DIR, folder)
-    shipped = load_model(folder)  # fitted on PerSenT's validation and frequent-entity articles, pooled
-    assert shipped.combination.fitted["files"] == ["dev.csv", "fixed_test.csv"]
-    assert shipped.combination.fitted["cross_validated"]["folds"] == 5 and shipped.combination.fitted["articles"] > 1300
-    assert shipped.calibration.fitted["file"] == "desk_tuning.yml" and shipped.calibration.offsets["critical"] > 0
+    shipped = load_model(folder).combination  # PerSenT's validation and frequent-entity articles, and the desk's
+    assert shipped.fitted["files"] == ["dev.csv", "fixed_test.csv", "desk_tuning.yml"]
+    assert shipped.fitted["cross_validated"]["folds"] == 5 and shipped.fitted["articles"] > 1300
     (folder / "combination.json").unlink()
-    (folder / "calibration.json").unlink()
-    plain = load_model(folder)
-    assert plain.combination is None and plain.calibration is None  # no files: the mentions' mean, uncalibrated
+    assert load_model(folder).combination is None  # no file: the mentions' mean
     (folder / "combination.json").write_text(json.dumps(BY_MEAN.to_dict()))
     assert load_model(folder).combination == BY_MEAN
 
 
-def test_a_calibration_moves_the_label_and_keeps_label_score_and_confidence_one_judgement():
-    mentions = [judged("Critics said Tokayev erred.", 0.45, 0.5, 0.05)]
-    plain = combine_mentions(mentions)
-    assert plain.label == "neutral"
-    towards_critical = Calibration({"critical": 1.0, "neutral": 0.0, "supportive": 0.0})
-    calibrated = combine_mentions(mentions, calibration=towards_critical)
-    assert calibrated.label == "critical" and calibrated.score < 0
-    assert calibrated.confidence == max(calibrated.probabilities.values()) == calibrated.probabilities["critical"]
-    assert calibrated.score == pytest.approx(calibrated.probabilities["supportive"] - calibrated.probabilities["critical"],
-                                             abs=1e-4)
-    assert sum(calibrated.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
-
-
-def test_a_calibration_file_round_trips_and_a_wrong_one_is_one_line(tmp_path):
-    path = tmp_path / "calibration.json"
-    calibration = Calibration({"critical": 1.0, "neutral": 0.0, "supportive": -0.5}, {"file": "x.yml"})
-    path.write_text(json.dumps(calibration.to_dict()))
-    assert Calibration.from_file(path) == calibration
-    path.write_text(json.dumps({"offsets": {"critical": 1.0}}))
-    with pytest.raises(ValueError, match="calibration.json: not a stance calibration"):
-        Calibration.from_file(path)
+def test_label_score_and_confidence_come_from_one_judgement_without_a_combination_too():
+    result = combine_mentions([judged("Critics said Tokayev erred.", 0.5, 0.4, 0.1), judged("Tokayev spoke.", 0.2, 0.7, 0.1)])
+    assert result.confidence == max(result.probabilities.values()) == result.probabilities[result.label]
+    assert result.score == pytest.approx(result.probabilities["supportive"] - result.probabilities["critical"], abs=1e-4)
+    assert sum(result.probabilities.values()) == pytest.approx(1.0, abs=1e-3)

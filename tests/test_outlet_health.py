@@ -2,7 +2,7 @@
 crawls of sample outlets whose volume drops to zero, bursts, or whose template changes between
 two runs; and the rules themselves on a real SQLite database."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 import json
 import random
 import sqlite3
@@ -17,7 +17,7 @@ import yaml
 
 from crawler.dashboard import DATASETTE_DIR
 from crawler.config import Outlet
-from crawler.storage.database import open_database, utc_now
+from crawler.storage.database import open_database
 from crawler.operations.outlet_health import OutletHealthRules, assess_outlets, poisson_cdf, volume_flags
 from crawler.samples.server import SampleOutlets
 from tests.conftest import FAST, NO_STANCE, csto_monitor

@@ -2,7 +2,6 @@
 
 import json
 import logging
-import math
 from pathlib import Path
 
 import click
@@ -246,15 +245,23 @@ def stance_eval(file, articles, model_dir, stance_file, language, held_out):
               help="File to write the combination to; a model uses it as combination.json in its folder.")
 @click.option("--model", "model_dir", default=None, help="Model folder whose judgements to combine [default: stance.yml's English model].")
 @click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False), help="Another stance.yml.")
+@click.option("--desk-articles", "desk_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Articles of the desk's domain with a reader's label per actor (YAML, as lab/data/desk_tuning.yml), "
+                   "pooled in; actors are found with actors.yml. Repeatable.")
+@click.option("--desk-weight", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="How many articles each judgement of a desk article weighs in the fit.")
 @click.option("--regularisation", default=1.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Inverse strength of the logistic regression's L2 penalty (scikit-learn's C).")
-def stance_fit_combination(paths, out, model_dir, stance_file, regularisation):
+def stance_fit_combination(paths, out, model_dir, stance_file, desk_paths, desk_weight, regularisation):
     """Fit how a model's judged mentions combine into an article's label on articles labelled by
-    readers; print its cross-validated figure (articles it was not fitted on) and write it to OUT."""
+    readers; print its cross-validated figure (articles it was not fitted on; for desk articles too)
+    and write it to OUT."""
     require_lab()
-    from crawler.config import DEFAULT_STANCE_FILE
+    from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors
     from lab.articles import read_articles
-    from lab.combination import judged_articles, learned_combination
+    from lab.combination import judged_articles, judged_desk_articles, learned_combination
+    from lab.desk_articles import read_desk_articles
+    from pipelines.actors import ActorFinder
     from stance import LABELS
 
     model = model_to_measure(model_dir, stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE)), "en", None)
@@ -264,62 +271,23 @@ def stance_fit_combination(paths, out, model_dir, stance_file, regularisation):
             labelled += read_articles(path)
         except (ValueError, OSError) as error:
             fail(input_problem(path, error))
+    desk, finder = [], ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors)
+    for path in desk_paths:
+        try:
+            articles = [a for a in read_desk_articles(path) if a.language in model.languages]
+        except ValueError as error:
+            fail(input_problem(path, error))
+        offset = 1 + max((index for _, _, index in desk), default=-1)
+        desk += [(f, label, offset + index) for f, label, index in judged_desk_articles(model, articles, finder)]
     rows = judged_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))
     if len({label for features, label in rows if features is not None}) < len(LABELS):
         fail(f"{', '.join(paths)}: the target is found in articles of fewer than three labels: nothing to learn a "
              "combination from")
-    combination = learned_combination(rows, list(paths), model.name, regularisation)
+    combination = learned_combination(rows, list(paths), model.name, regularisation, desk, list(desk_paths), desk_weight)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(json.dumps(combination.to_dict(), indent=2) + "\n")
     click.echo(f"combination written to {out}")
     click.echo(json.dumps(combination.fitted["cross_validated"]))
-
-
-@stance.command("calibrate")
-@click.option("--articles", "path", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="Articles of the desk's domain with readers' labels per actor (YAML, as lab/data/desk_tuning.yml).")
-@click.option("--language", required=True, help="Calibrate the model stance.yml assigns to this language, on its articles.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
-              help="File to write the calibration to; a model uses it as calibration.json in its folder.")
-@click.option("--stance-file", default=None, type=click.Path(exists=True, dir_okay=False), help="Another stance.yml.")
-def stance_calibrate(path, language, out, stance_file):
-    """Choose the per-label offsets that fit a model's article judgements to the desk's domain
-    (lab/calibration.py) on the articles of PATH in LANGUAGE; print the judgements' scores on them
-    before and after, and write the calibration to OUT."""
-    require_lab()
-    from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors
-    from lab.calibration import fit_calibration, left_out
-    from lab.combination import file_digest
-    from lab.desk_articles import desk_scores, judge_desk_articles, read_desk_articles
-    from pipelines.actors import ActorFinder
-
-    model = model_to_measure(None, stance_file or str(DEFAULT_STANCE_FILE), language, None)
-    try:
-        articles = [a for a in read_desk_articles(path) if a.language == language]
-    except ValueError as error:
-        fail(input_problem(path, error))
-    if not articles:
-        fail(f"{path} holds no article in language '{language}': nothing to calibrate on")
-    finder = ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors)
-    click.echo(f"judging {len(articles)} articles in '{language}' from {path} with {model.name}")
-    model.calibration = None
-    before = judge_desk_articles(articles, finder, lambda _: model)
-    rows = [({label: math.log(max(p, 1e-9)) for label, p in j.judged.probabilities.items()} if j.judged else None,
-             j.gold, j.article) for j in before]
-    try:
-        calibration = fit_calibration([(lp, gold) for lp, gold, _ in rows if lp is not None],
-                                      {"file": Path(path).name, "sha1": file_digest(path), "language": language,
-                                       "model": model.name, "left_out": left_out(rows)})
-    except ValueError as error:
-        fail(f"{path}: {error}")
-    model.calibration = calibration
-    after = judge_desk_articles(articles, finder, lambda _: model)
-    calibration.fitted.update(before=desk_scores(before), after=desk_scores(after))
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps(calibration.to_dict(), indent=2) + "\n")
-    click.echo(f"offsets {json.dumps(calibration.offsets)} written to {out}")
-    click.echo(f"each article judged with the offsets chosen on the others: {json.dumps(calibration.fitted['left_out'])}")
-    click.echo(json.dumps({"before": calibration.fitted["before"], "after": calibration.fitted["after"]}))
 
 
 def model_to_measure(model_dir: str | None, stance_file: str | None, language: str, default: str | None):

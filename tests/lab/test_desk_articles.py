@@ -5,10 +5,8 @@ critical recall and macro-F1, and label, score and confidence that are one judge
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
 import pytest
 
-from crawler.cli.app import main
 from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors, load_stance_models
 from lab.desk_articles import DESK_ARTICLES, DESK_TUNING, desk_scores, judge_desk_articles, read_desk_articles
 from pipelines.actors import ActorFinder
@@ -34,8 +32,8 @@ def test_the_sets_are_big_enough_and_apart():
 
 
 def test_a_clearly_critical_article_is_critical_on_the_desks_coverage(judged):
-    """Shipped: critical recall 0.91 (EN 0.93, RU 0.89), macro-F1 0.68 (the judgement before this
-    calibration and combination: critical recall 0.61, EN 0.43)."""
+    """Shipped: critical recall 0.91 (EN 0.93, RU 0.89), macro-F1 0.72 (the judgement before the
+    combination learned the desk's articles: critical recall 0.61, EN 0.43; macro-F1 0.63)."""
     result = desk_scores(judged)
     assert result["found"] == result["n"] == 118
     assert result["critical_recall"] >= FLOORS["desk_critical_recall"], result
@@ -56,24 +54,3 @@ def test_label_score_and_confidence_are_one_judgement(judged):
             assert stance.score > 0
     neutral_facts = [abs(j.judged.score) for j in judged if j.gold == j.label == "neutral"]
     assert sum(neutral_facts) / len(neutral_facts) < 0.2  # near 0: neutral facts do not drift the means
-
-
-def test_calibrate_chooses_offsets_on_the_tuning_articles_and_says_how_they_do_unseen(tmp_path):
-    out = tmp_path / "calibration.json"
-    result = CliRunner().invoke(main, ["stance", "calibrate", "--articles", str(DESK_TUNING), "--language", "en",
-                                       "--out", str(out)])
-    assert result.exit_code == 0, result.output[-2000:]
-    written = json.loads(out.read_text())
-    assert written["offsets"]["neutral"] == 0 and written["offsets"]["critical"] > 0
-    left_out = written["fitted"]["left_out"]
-    assert left_out["calibrated"]["macro_f1"] > left_out["uncalibrated"]["macro_f1"]
-    assert "each article judged with the offsets chosen on the others" in result.output
-    shipped = json.loads((Path(__file__).parents[2] / "stance/models/minilm-newsmtsc/calibration.json").read_text())
-    assert shipped["offsets"] == written["offsets"]  # the shipped calibration is what the command makes
-
-
-def test_calibrate_without_articles_in_the_language_is_one_line(tmp_path):
-    result = CliRunner().invoke(main, ["stance", "calibrate", "--articles", str(DESK_TUNING), "--language", "kk",
-                                       "--out", str(tmp_path / "c.json")])
-    assert result.exit_code != 0
-    assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
