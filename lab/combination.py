@@ -57,10 +57,12 @@ def fit(rows: list[tuple[list[float], str]], regularisation: float = 1.0, weight
 
 
 def cross_validated(rows: list[tuple[list[float] | None, str]], regularisation: float = 1.0,
-                    desk: list[tuple[list[float] | None, str, int]] = (), desk_weight: float = DESK_WEIGHT) -> dict:
+                    desk: list[tuple[list[float] | None, str, int]] = (), desk_weight: float = DESK_WEIGHT,
+                    reported: set[int] | None = None) -> dict:
     """Macro-F1 and accuracy of the combination on the articles it was not fitted on (5 folds, over
     SEEDS), and where there are desk articles their macro-F1 and critical recall on the desk's
-    held-out articles. An article or actor whose target was not found counts as neutral, as in the crawl."""
+    held-out articles (only those of the article indexes `reported`, when given). An article or
+    actor whose target was not found counts as neutral, as in the crawl."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     gold = [label for _, label in rows]
@@ -84,7 +86,9 @@ def cross_validated(rows: list[tuple[list[float] | None, str]], regularisation: 
                 desk_predicted[i] = label
         runs.append(scores(gold, predicted))
         if desk_folds:
-            desk_gold = [label for _, label, _ in desk]
+            kept = [i for i, (_, _, index) in enumerate(desk) if reported is None or index in reported]
+            desk_gold = [desk[i][1] for i in kept]
+            desk_predicted = [desk_predicted[i] for i in kept]
             critical = [p for g, p in zip(desk_gold, desk_predicted) if g == "critical"]
             desk_runs.append({**scores(desk_gold, desk_predicted),
                               "critical_recall": critical.count("critical") / len(critical) if critical else 0.0})
@@ -96,6 +100,19 @@ def cross_validated(rows: list[tuple[list[float] | None, str]], regularisation: 
         figure["desk_macro_f1"] = round(sum(r["macro_f1"] for r in desk_runs) / len(desk_runs), 4)
         figure["desk_critical_recall"] = round(sum(r["critical_recall"] for r in desk_runs) / len(desk_runs), 4)
     return figure
+
+
+def desk_figure(combination_model, desk: list[tuple[list[float] | None, str, int]]) -> dict:
+    """Macro-F1 and critical recall of a fitted combination on desk judgements it was not fitted on."""
+    gold = [label for _, label, _ in desk]
+    usable = [i for i, (features, _, _) in enumerate(desk) if features is not None]
+    predicted = ["neutral"] * len(desk)
+    for i, label in zip(usable, combination_model.predict([desk[i][0] for i in usable]) if usable else []):
+        predicted[i] = label
+    critical = [p for g, p in zip(gold, predicted) if g == "critical"]
+    result = scores(gold, predicted)
+    return {"macro_f1": result["macro_f1"], "critical_recall": round(critical.count("critical") / len(critical), 4) if critical else None,
+            "n": len(gold)}
 
 
 def file_digest(path: str | Path) -> str:

@@ -2,6 +2,8 @@
 several actors, judged as a crawl judges them: the actors stage's finder over actors.yml, the
 model stance.yml assigns to the article's language, the article judgement.
 
+The desk's reviews of stored articles (reviewed_articles) read the same way.
+
 desk_articles.yml only measures; desk_tuning.yml trains, pooled with PerSenT, the English model's
 learned combination (`csto-monitor stance fit-combination --desk-articles`). An actor the reader labelled but the finder does not find
 counts as neutral, as it would show on no panel.
@@ -62,6 +64,17 @@ def read_desk_articles(path: str | Path = DESK_ARTICLES) -> list[DeskArticle]:
             raise ValueError(f"{path}: entry {number}: not a desk article ({error}); expected title, text, language "
                              "and actors (name: critical, neutral or supportive)") from None
     return articles
+
+
+def reviewed_articles(reviewed_stances: list[dict]) -> list[DeskArticle]:
+    """The articles of the desk's reviewed stances (rows of crawler/storage/reviews.py's
+    reviewed_stances), each with the desk's label of every actor it reviewed there."""
+    articles: dict[int, DeskArticle] = {}
+    for row in reviewed_stances:
+        article = articles.setdefault(row["article_id"], DeskArticle(row["title"] or "", row["text"] or "",
+                                                                     row["language"] or "und", {}))
+        article.actors[row["actor"]] = row["label"]
+    return list(articles.values())
 
 
 def judge_desk_articles(articles: list[DeskArticle], finder, model_for_language) -> list[ActorJudgement]:

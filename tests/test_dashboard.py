@@ -48,8 +48,13 @@ def test_every_panel_answers_unfiltered_and_filtered(datasette, chart):
         response = run(datasette, "/monitor.json", {"sql": sql, "_shape": "array", **params})
         assert response.status_code == 200, response.text[:300]
         rows = response.json()
-        if not values and chart != "articles-this-week":  # the sample articles are from 2026's first half
+        if not values and chart not in NOTHING_YET:
             assert rows and any(v not in (None, 0) for v in rows[0].values()), rows
+
+
+# panels whose truth on the crawled sample outlets is 0: the sample articles are from 2026's first
+# half, and nobody reviewed them (tests/test_reviews.py measures the review panels with reviews)
+NOTHING_YET = ("articles-this-week", "desk-reviews")
 
 
 def test_filters_change_what_the_stance_panel_shows(datasette):

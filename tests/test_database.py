@@ -15,7 +15,7 @@ def test_database_is_created_in_wal_mode_with_every_table(tmp_path):
         "text", "text_hash", "duplicate_of", "matched_terms", "crawled_at", "crawl_run_id"}
     assert set(db["stances"].columns_dict) == {
         "article_id", "actor_id", "label", "score", "confidence", "mentions", "evidence", "model", "headline",
-        "mentioned_as"}
+        "mentioned_as", "review_id"}
     assert "outlet_group" in db["outlets"].columns_dict and "stance_shifts" in db.table_names()
 
 
@@ -27,7 +27,7 @@ def test_reopening_applies_no_migration_twice(tmp_path):
     assert names == ["initial_schema", "incremental_crawl_state", "outlet_templates", "dashboard_summaries",
                      "dashboard_volume_view", "run_health", "outlet_health_alerts", "article_alerts_view",
                      "page_reasons_as_categories", "stance_headline", "stance_mentioned_as", "outlet_groups",
-                     "stance_shifts", "fast_feeds_and_table_pages", "stories"]
+                     "stance_shifts", "fast_feeds_and_table_pages", "stories", "desk_reviews"]
 
 
 def test_a_database_of_the_first_version_is_upgraded_in_place(tmp_path):

@@ -17,6 +17,8 @@ from crawler.dashboard import PLUGINS_DIR, TEMPLATES_DIR, metadata_file_for
 SETTINGS = {"sql_time_limit_ms": 3000, "max_returned_rows": 5000, "default_page_size": 50, "suggest_facets": False}
 SERVE_SETTINGS = tuple(arg for name, value in SETTINGS.items()
                        for arg in ("--setting", name, str(value).lower() if isinstance(value, bool) else str(value)))
+# the reviewers' sign-in and review form: only the desk's own `serve` has them
+SERVE_ONLY = ("csto_monitor_reviews.py", "csto_login.html")
 PUBLISHED_PLUGINS = ("datasette", "datasette-vega", "datasette-dashboards", "datasette-atom")
 
 
@@ -40,18 +42,42 @@ def serve(db, host, port):
     Exit code 1 when DB does not exist or is not a SQLite database."""
     require_database(db)
     click.echo(f"Dashboard: http://{host}:{port}/-/dashboards/desk  (tables and SQL: http://{host}:{port}/; Ctrl+C to stop)")
+    environment = {**os.environ, **reviewers_environment(db)}
     sys.stdout.flush()
     command = datasette_command(db, host, port)
-    os.execv(command[0], command)  # this process becomes Datasette: a signal to stop it reaches the server
+    os.execve(command[0], command, environment)  # this process becomes Datasette: a signal to stop it reaches the server
+
+
+def reviewers_environment(db: str) -> dict:
+    """DATASETTE_SECRET from the desk file beside DB (crawler/storage/reviews.py), so reviewers stay
+    signed in when the dashboard restarts; nothing when the desk file cannot be written there."""
+    import sqlite3
+
+    from crawler.storage.reviews import open_desk, signing_secret
+
+    try:
+        desk = open_desk(db)
+    except (sqlite3.Error, OSError):
+        click.echo("note: the folder of the database is read-only, so reviewers cannot sign in to this dashboard", err=True)
+        return {}
+    try:
+        return {"DATASETTE_SECRET": signing_secret(desk)}
+    finally:
+        desk.close()
 
 
 @main.command()
 @click.option("--db", default=DEFAULT_DB, show_default=True, help="SQLite database to publish.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Folder to write the deployable files to.")
-def publish(db, out):
+@click.option("--with-reviewers", is_flag=True, help="Keep the names of the desk's reviewers on their reviews (left out by default).")
+def publish(db, out, with_reviewers):
     """Write to OUT what a deployment serves: a consistent copy of DB (monitor.db), its inspect
     file for immutable mode (counts.json), metadata.yml, the plugins with their versions
-    (requirements.txt) and the project's own (plugins/), and the command that serves them (serve.sh)."""
+    (requirements.txt) and the project's own (plugins/), and the command that serves them (serve.sh).
+
+    The desk's reviews are published with their labels, notes and dates, without who made them
+    unless --with-reviewers; the reviewers' passwords (in the desk file) never are, and the
+    published dashboard has no sign-in."""
     import shutil
     import sqlite3
     from importlib.metadata import version
@@ -65,14 +91,19 @@ def publish(db, out):
     source, copy = sqlite3.connect(db), sqlite3.connect(partial)
     with copy:
         source.backup(copy)  # a consistent snapshot even while a crawl writes
+    if not with_reviewers and copy.execute("select 1 from sqlite_master where name = 'reviews'").fetchone():
+        copy.execute("pragma secure_delete = on")  # the names are overwritten, not left in free pages
+        with copy:
+            copy.execute("update reviews set reviewer = null")
     copy.execute("pragma journal_mode = delete")  # immutable serving reads one plain file
     copy.close()
     source.close()
     partial.replace(target)
     subprocess.run([sys.executable, "-m", "datasette", "inspect", str(target), "--inspect-file", str(out / "counts.json")], check=True)
     shutil.copy(metadata_file_for(target, out), out / "metadata.yml")
-    shutil.copytree(PLUGINS_DIR, out / "plugins", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(TEMPLATES_DIR, out / "templates", dirs_exist_ok=True)
+    shutil.copytree(PLUGINS_DIR, out / "plugins", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", *SERVE_ONLY))
+    shutil.copytree(TEMPLATES_DIR, out / "templates", dirs_exist_ok=True, ignore=shutil.ignore_patterns(*SERVE_ONLY))
     (out / "requirements.txt").write_text("".join(f"{name}=={version(name)}\n" for name in PUBLISHED_PLUGINS))
     (out / "serve.sh").write_text(serve_script(Path(sys.executable).parent / "datasette"))
     (out / "serve.sh").chmod(0o755)

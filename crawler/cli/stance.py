@@ -199,7 +199,10 @@ def stance_teach(data, out, model_dir, variants, precision, device, seed):
 
 
 @stance.command("eval")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--reviews", is_flag=True, help="Instead of FILE: measure the models stance.yml ships against the desk's "
+                                              "reviews in --db, judging each reviewed article as a crawl does.")
+@click.option("--db", default=None, help="With --reviews: the monitor database [default: data/monitor.db].")
 @click.option("--articles", is_flag=True,
               help="FILE holds whole articles labelled with the author's stance toward a target (JSON lines, or "
                    "PerSenT's CSV): judge each as a crawl does and score the article labels.")
@@ -211,11 +214,16 @@ def stance_teach(data, out, model_dir, variants, precision, device, seed):
 @click.option("--language", default=None, help="With --stance-file: the language whose model to measure [default: en, ru for a .tsv].")
 @click.option("--held-out", default=0.0, show_default=True, type=click.FloatRange(0, 0.9),
               help="RuSentNE: measure only on the sentences `stance train --held-out` left out.")
-def stance_eval(file, articles, model_dir, stance_file, language, held_out):
+def stance_eval(file, reviews, db, articles, model_dir, stance_file, language, held_out):
     """Measure a model on FILE: NewsMTSC JSON lines, or RuSentNE .tsv (then F1_PN too), or with
-    --articles labelled articles (then `found` too: articles in which the target was found). The
-    last line printed is the JSON result."""
+    --articles labelled articles (then `found` too: articles in which the target was found); or
+    with --reviews the models on the desk's reviews. The last line printed is the JSON result."""
     require_lab()
+    if reviews:
+        click.echo(json.dumps(evaluate_reviews(db, stance_file)))
+        return
+    if file is None:
+        fail("give the FILE to measure on, or --reviews --db DB to measure on the desk's reviews", EXIT_CONFIG_ERROR)
     from lab.rusentne import f1_pn
     from lab.training import evaluate
 
@@ -248,14 +256,19 @@ def stance_eval(file, articles, model_dir, stance_file, language, held_out):
 @click.option("--desk-articles", "desk_paths", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help="Articles of the desk's domain with a reader's label per actor (YAML, as lab/data/desk_tuning.yml), "
                    "pooled in; actors are found with actors.yml. Repeatable.")
+@click.option("--reviews", "reviews_db", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A monitor database whose desk reviews (of articles in the model's languages) are pooled in like "
+                   "--desk-articles; the cross-validated figure is printed before and after.")
 @click.option("--desk-weight", default=10.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="How many articles each judgement of a desk article weighs in the fit.")
 @click.option("--regularisation", default=1.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Inverse strength of the logistic regression's L2 penalty (scikit-learn's C).")
-def stance_fit_combination(paths, out, model_dir, stance_file, desk_paths, desk_weight, regularisation):
+def stance_fit_combination(paths, out, model_dir, stance_file, desk_paths, reviews_db, desk_weight, regularisation):
     """Fit how a model's judged mentions combine into an article's label on articles labelled by
     readers; print its cross-validated figure (articles it was not fitted on; for desk articles too)
-    and write it to OUT."""
+    and write it to OUT (and nowhere else). With --reviews, the figure on the desk's reviews
+    before (the fit without them) and after (cross-validated: each review scored by a fit that
+    did not see its article)."""
     require_lab()
     from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors
     from lab.articles import read_articles
@@ -279,15 +292,47 @@ def stance_fit_combination(paths, out, model_dir, stance_file, desk_paths, desk_
             fail(input_problem(path, error))
         offset = 1 + max((index for _, _, index in desk), default=-1)
         desk += [(f, label, offset + index) for f, label, index in judged_desk_articles(model, articles, finder)]
+    reviewed = []
+    if reviews_db:
+        articles = [a for a in reviewed_in(reviews_db) if a.language in model.languages]
+        if not articles:
+            fail(f"{reviews_db} holds no review of an article in {', '.join(model.languages)}, the languages of {model.name}")
+        offset = 1 + max((index for _, _, index in desk), default=-1)
+        reviewed = [(f, label, offset + index) for f, label, index in judged_desk_articles(model, articles, finder)]
     rows = judged_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))
     if len({label for features, label in rows if features is not None}) < len(LABELS):
         fail(f"{', '.join(paths)}: the target is found in articles of fewer than three labels: nothing to learn a "
              "combination from")
-    combination = learned_combination(rows, list(paths), model.name, regularisation, desk, list(desk_paths), desk_weight)
+    combination = learned_combination(rows, list(paths), model.name, regularisation, desk + reviewed,
+                                      list(desk_paths) + ([reviews_db] if reviews_db else []), desk_weight)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text(json.dumps(combination.to_dict(), indent=2) + "\n")
+    partial = Path(out).with_name(Path(out).name + ".partial")
+    partial.write_text(json.dumps(combination.to_dict(), indent=2) + "\n")
+    partial.replace(out)
     click.echo(f"combination written to {out}")
-    click.echo(json.dumps(combination.fitted["cross_validated"]))
+    if reviewed:
+        click.echo(json.dumps(refit_on_reviews(rows, desk, reviewed, regularisation, desk_weight)))
+    else:
+        click.echo(json.dumps(combination.fitted["cross_validated"]))
+
+
+def refit_on_reviews(rows, desk, reviewed, regularisation: float, desk_weight: float) -> dict:
+    """The combination's figures before the desk's reviews join its fit and after: on the real news
+    (cross-validated both times) and on the reviews (before: the fit without them, which never saw
+    them; after: cross-validated over the reviewed articles)."""
+    from lab.combination import cross_validated, desk_figure, fit
+
+    usable = [row for row in rows if row[0] is not None]
+    desk_usable = [(features, label) for features, label, _ in desk if features is not None]
+    without = fit(usable + desk_usable, regularisation, [1.0] * len(usable) + [desk_weight] * len(desk_usable))
+    before = cross_validated(rows, regularisation, desk, desk_weight)
+    after = cross_validated(rows, regularisation, desk + reviewed, desk_weight, reported={i for _, _, i in reviewed})
+    return {
+        "before": {"macro_f1": before["macro_f1"], "reviews": desk_figure(without, reviewed)},
+        "after": {"macro_f1": after["macro_f1"], "reviews": {"macro_f1": after.get("desk_macro_f1"),
+                                                            "critical_recall": after.get("desk_critical_recall"),
+                                                            "n": len(reviewed)}},
+    }
 
 
 def model_to_measure(model_dir: str | None, stance_file: str | None, language: str, default: str | None):
@@ -326,3 +371,52 @@ def evaluate_article_file(model, path: str) -> dict:
         click.echo(f"note: {model.name}'s combination was fitted on this file, so the figure below is not on unseen "
                    f"articles; cross-validated, it scored macro-F1 {fitted['cross_validated']['macro_f1']}")
     return evaluate_articles(model, labelled, progress=lambda done, total: click.echo(f"{done} / {total} articles", err=True))
+
+
+def reviewed_in(db: str | None):
+    """The articles the desk reviewed in DB; one line and exit 1 when there are none."""
+    from crawler.cli.app import DEFAULT_DB, require_database
+    from crawler.storage.database import open_database
+    from crawler.storage.reviews import reviewed_stances
+    from lab.desk_articles import reviewed_articles
+
+    db = db or DEFAULT_DB
+    require_database(db)
+    found = reviewed_articles(reviewed_stances(open_database(db)))
+    if not found:
+        fail(f"{db} holds no review yet: reviewers sign in to `csto-monitor serve --db {db}` and review judgements "
+             "on the article pages")
+    return found
+
+
+def evaluate_reviews(db: str | None, stance_file: str | None) -> dict:
+    """The shipped models (stance.yml's, or --stance-file's) against the desk's reviews: agreement
+    (the share of reviewed judgements whose label the models give too), macro-F1, per-label F1, n,
+    and the same per language; reviews in a language no model covers are left out and counted."""
+    from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors
+    from lab.desk_articles import desk_scores, judge_desk_articles
+    from pipelines.actors import ActorFinder
+    from stance.quiet import quiet_loading
+    from stance.registry import StanceModels
+
+    articles = reviewed_in(db)
+    try:
+        with quiet_loading():
+            models = StanceModels.from_specs(load_stance_models(stance_file or DEFAULT_STANCE_FILE))
+    except (ConfigError, ValueError, OSError) as error:
+        fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+    covered = [a for a in articles if models.for_language(a.language) is not None]
+    uncovered = sum(len(a.actors) for a in articles if a not in covered)
+    if not covered:
+        fail("no reviewed article is in a language a stance model covers (stance.yml `languages`)")
+    click.echo(f"judging {len(covered)} reviewed articles ({sum(len(a.actors) for a in covered)} reviewed judgements)"
+               + (f"; {uncovered} reviews in languages no model covers left out" if uncovered else ""), err=True)
+    judged = judge_desk_articles(covered, ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors), models.for_language)
+
+    def figures(subset) -> dict:
+        result = desk_scores(subset)
+        return {"agreement": result["accuracy"], "macro_f1": result["macro_f1"], "f1": result["f1"], "n": result["n"],
+                "critical_recall": result["critical_recall"]}
+
+    return {**figures(judged), "by_language": {language: figures([j for j in judged if j.language == language])
+                                               for language in sorted({j.language for j in judged})}}

@@ -1,6 +1,7 @@
 """The owner of a crawl run: the database's lock, this run's `crawl_runs` row, the outlets and
 actors the dashboard names, and, when the spider closes, the per-outlet counts, health checks,
-outlet health and the refresh of the dashboard's summary tables.
+outlet health, the desk's reviews not yet applied (crawler/storage/reviews.py) and the refresh
+of the dashboard's summary tables.
 
 The lock is taken when the crawler is built, before any component opens the database
 (`csto-monitor crawl` holds it already; `scrapy crawl` takes it here). The row is written when
@@ -25,6 +26,7 @@ from crawler.operations.outlet_health import OutletHealthRules, alert_lines, ass
 from crawler.storage import lock
 from crawler.storage.articles import storage_problem
 from crawler.storage.database import open_database, utc_now
+from crawler.storage.reviews import apply_desk_reviews
 from crawler.storage.shifts import ShiftRules, refresh_shifts
 from crawler.storage.summaries import refresh_summaries
 from pipelines.store import StorePipeline, stop_crawl
@@ -172,6 +174,9 @@ class CrawlRun:
             logger.warning("health: %s", warning)
         for note in notes:
             logger.info("health: %s", note)
+        reviewed = apply_desk_reviews(self.db, self.db_path)
+        if reviewed:
+            logger.info("desk reviews applied to articles of %d publication days", len(reviewed))
         days = refresh_summaries(self.db)
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
         placed = assign_stories(self.db, self.story_rules, ActorFinder(self.actors))

@@ -252,6 +252,24 @@ def stories(db: sqlite_utils.Database) -> None:
     db["articles"].create_index(["story_id"])
 
 
+@migrations()
+def desk_reviews(db: sqlite_utils.Database) -> None:
+    """The desk's reviews of stance judgements (crawler/storage/reviews.py): every review applied to
+    this database, and on each stance the review whose label replaced the model's (`review_id`).
+    The reviews themselves live in the desk file beside the database, which a rebuilt database
+    takes them back from; articles are found there by canonical URL (else URL)."""
+    db["reviews"].create(
+        {"id": int, "article_id": int, "actor_id": int, "label": str, "note": str, "reviewer": str,
+         "reviewed_at": str, "model_label": str, "model_score": float, "model_confidence": float, "previous_id": int},
+        pk="id", foreign_keys=[("article_id", "articles", "id"), ("actor_id", "actors", "id")],
+    )
+    db["reviews"].create_index(["article_id", "actor_id"])
+    db["stances"].add_column("review_id", int)
+    db["stances"].create_index(["review_id"])
+    db.execute("create index idx_articles_review_key on articles (coalesce(canonical_url, url))")
+    db.create_view("model_desk_pairs", _MODEL_DESK_PAIRS_V1)
+
+
 # --- frozen definitions the migrations above create ---------------------------------------
 # article_alerts v2: the strongest stance per article found through the stances primary key,
 # only for the articles a feed returns
@@ -269,6 +287,16 @@ _ARTICLE_ALERTS_V2 = """
       select s.actor_id from stances s join actors sa on sa.id = s.actor_id where s.article_id = a.id
       order by abs(coalesce(s.score, 0)) desc, sa.name limit 1)
     left join actors ac on ac.id = st.actor_id
+"""
+
+# Per reviewed stance of an original article that a model had judged: the desk's current label
+# beside the model's label at the time of the review (the "Model and desk" panels).
+_MODEL_DESK_PAIRS_V1 = """
+    select s.article_id, s.actor_id, ac.name as actor, a.language, a.outlet_id, date(a.published) as day,
+      r.label as desk_label, r.model_label, r.reviewed_at, r.id as review_id
+    from stances s join reviews r on r.id = s.review_id join articles a on a.id = s.article_id
+    join actors ac on ac.id = s.actor_id
+    where a.duplicate_of is null and r.model_label is not null
 """
 
 _STANCE_COUNTS_V1 = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}

@@ -61,28 +61,35 @@ def refresh_summaries(db: sqlite_utils.Database) -> int:
     recomputed (-1: all of them, when the tables were never filled)."""
     with db.atomic():
         days = days_to_refresh(db)
-        if days is None:
-            for table in ("daily_articles", "daily_stances", "weekly_stances"):
-                db.execute(f"delete from {table}")
-            day_condition, week_condition, params, weeks = "1", "1", [], []
-        else:
-            dated = [day for day in days if day is not None]
-            marks = ", ".join("?" * len(dated))
-            undated = " or {} is null" if None in days else ""
-            day_condition = f"({DAY} in ({marks}){undated.format(DAY)})"
-            params = dated
-            for table in ("daily_articles", "daily_stances"):
-                db.execute(f"delete from {table} where day in ({marks}){undated.format('day')}", dated)
-            weeks = sorted({db.execute(f"select {WEEK.format(day='?')}", [day]).fetchone()[0] for day in dated})
-            week_marks = ", ".join("?" * len(weeks))
-            week_condition = f"(week in ({week_marks}){undated.format('week')})"
-            db.execute(f"delete from weekly_stances where {week_condition}", weeks)
-        columns = "day, week, outlet_id, language, articles, copies"
-        db.execute(f"insert into daily_articles ({columns}) {DAILY_ARTICLES.format(days=day_condition)}", params)
-        columns = f"day, week, outlet_id, actor_id, language, {', '.join(MEASURES)}"
-        db.execute(f"insert into daily_stances ({columns}) {DAILY_STANCES.format(days=day_condition)}", params)
-        columns = f"week, outlet_id, actor_id, language, {', '.join(MEASURES)}"
-        db.execute(f"insert into weekly_stances ({columns}) {WEEKLY_STANCES.format(weeks=week_condition)}", weeks)
+        recompute_days(db, days)
         db.execute("update crawl_runs set summarised = 1 where coalesce(summarised, 0) = 0")
     db.analyze()  # fresh statistics, so SQLite's planner picks the indexes the panels were written for
     return -1 if days is None else len(days)
+
+
+def recompute_days(db: sqlite_utils.Database, days: list[str | None] | None) -> None:
+    """Recompute the summary rows of the publication `days` (None: every day; a None among them:
+    the undated articles) and of their weeks, in the caller's transaction. Also called when a
+    desk review changes an article's label (crawler/storage/reviews.py)."""
+    if days is None:
+        for table in ("daily_articles", "daily_stances", "weekly_stances"):
+            db.execute(f"delete from {table}")
+        day_condition, week_condition, params, weeks = "1", "1", [], []
+    else:
+        dated = [day for day in days if day is not None]
+        marks = ", ".join("?" * len(dated))
+        undated = " or {} is null" if None in days else ""
+        day_condition = f"({DAY} in ({marks}){undated.format(DAY)})"
+        params = dated
+        for table in ("daily_articles", "daily_stances"):
+            db.execute(f"delete from {table} where day in ({marks}){undated.format('day')}", dated)
+        weeks = sorted({db.execute(f"select {WEEK.format(day='?')}", [day]).fetchone()[0] for day in dated})
+        week_marks = ", ".join("?" * len(weeks))
+        week_condition = f"(week in ({week_marks}){undated.format('week')})"
+        db.execute(f"delete from weekly_stances where {week_condition}", weeks)
+    columns = "day, week, outlet_id, language, articles, copies"
+    db.execute(f"insert into daily_articles ({columns}) {DAILY_ARTICLES.format(days=day_condition)}", params)
+    columns = f"day, week, outlet_id, actor_id, language, {', '.join(MEASURES)}"
+    db.execute(f"insert into daily_stances ({columns}) {DAILY_STANCES.format(days=day_condition)}", params)
+    columns = f"week, outlet_id, actor_id, language, {', '.join(MEASURES)}"
+    db.execute(f"insert into weekly_stances ({columns}) {WEEKLY_STANCES.format(weeks=week_condition)}", weeks)

@@ -4,6 +4,9 @@
   wants it: title, outlet by name, date, language, author, the original link; per actor its
   label, score, confidence and evidence sentences; the text with the actors' mentions
   highlighted (the words stored in `stances.mentioned_as`); its copies or its original.
+  A label the desk reviewed (crawler/storage/reviews.py) is marked so, with who, when, the
+  note and what the model had said; a signed-in reviewer gets a form per actor
+  (datasette/plugins/csto_monitor_reviews.py).
 - A stance's row page is titled by actor and article instead of bare ids.
 - A story's row page shows its reports as a timeline (outlet, group, language) and how each
   outlet portrayed each actor within the story, with evidence.
@@ -82,7 +85,8 @@ async def article_page(db, article_id: str) -> dict | None:
         return None
     article = dict(rows[0])
     stances = [dict(r) for r in (await db.execute(
-        """select s.*, ac.name as actor from stances s join actors ac on ac.id = s.actor_id
+        """select s.*, ac.name as actor, r.model_label, r.model_score, r.reviewer, r.reviewed_at, r.note as review_note
+           from stances s join actors ac on ac.id = s.actor_id left join reviews r on r.id = s.review_id
            where s.article_id = ? order by s.label is null, abs(coalesce(s.score, 0)) desc, ac.name""",
         [article_id])).rows]
     forms = {}
@@ -109,11 +113,13 @@ async def story_page(db, story_id: str) -> dict | None:
            order by a.published, a.id""", [story_id])).rows]
     cells = {}
     for row in (await db.execute(
-            """select o.name as outlet, ac.name as actor, s.label, s.score, s.evidence, a.id as article_id
+            """select o.name as outlet, ac.name as actor, s.label, s.score, s.evidence, s.review_id, a.id as article_id
                from articles a join stances s on s.article_id = a.id join actors ac on ac.id = s.actor_id
                join outlets o on o.id = a.outlet_id
                where a.story_id = ? and a.duplicate_of is null order by abs(coalesce(s.score, 0)) desc""", [story_id])).rows:
-        cell = cells.setdefault((row["outlet"], row["actor"]), {"scores": [], "labels": [], "evidence": None, "article_id": row["article_id"]})
+        cell = cells.setdefault((row["outlet"], row["actor"]), {"scores": [], "labels": [], "evidence": None, "reviewed": 0,
+                                                              "article_id": row["article_id"]})
+        cell["reviewed"] += row["review_id"] is not None
         if row["score"] is not None:
             cell["scores"].append(row["score"])
         cell["labels"].append(row["label"] or "not judged")
