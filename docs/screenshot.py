@@ -1,6 +1,7 @@
 """Take the README's screenshots on the demo database, in Debian's chromium: docs/dashboard.png
 (the desk dashboard), docs/dashboard-pashinyan.png (filtered to one actor), docs/article.png
-(an article's page) and docs/story.png (the story most outlets reported).
+(an article's page), docs/story.png (the story most outlets reported) and docs/model-and-desk.png
+(the Model and desk panels, once reviews are posted: benchmarks/demo_reviews.py).
 
     .venv/bin/csto-monitor demo --no-serve && .venv/bin/python docs/screenshot.py [--db data/monitor.db]
 """
@@ -17,6 +18,7 @@ import urllib.request
 from playwright.sync_api import sync_playwright
 
 PROJECT = Path(__file__).resolve().parent.parent
+DESK_PANELS = ("desk-reviews", "desk-agreement", "desk-macro-f1", "desk-critical-recall", "desk-confusion")
 
 
 def main() -> None:
@@ -54,6 +56,14 @@ def main() -> None:
                 page.wait_for_timeout(1000)  # let Vega finish drawing
                 page.screenshot(path=str(Path(args.out) / file), full_page=True)
                 print(f"wrote {Path(args.out) / file}")
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(base + "/-/dashboards/desk", wait_until="networkidle")
+            page.wait_for_selector("#card-desk-confusion table")
+            boxes = [page.locator(f"#card-{panel}").bounding_box() for panel in DESK_PANELS]
+            top, bottom = min(b["y"] for b in boxes), max(b["y"] + b["height"] for b in boxes)
+            page.screenshot(path=str(Path(args.out) / "model-and-desk.png"), full_page=True,
+                            clip={"x": 0, "y": top - 8, "width": 1400, "height": bottom - top + 16})
+            print(f"wrote {Path(args.out) / 'model-and-desk.png'}")
             browser.close()
     finally:
         server.terminate()

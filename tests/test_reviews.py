@@ -317,3 +317,16 @@ def test_sign_in_attempts_are_limited(desk, tmp_path):
         limited = client.post("/-/login", data=data)
         assert limited.status_code == 429 and "Too many failed sign-ins" in limited.text
         assert "ds_actor" not in client.cookies
+
+
+def test_review_commands_say_what_is_wrong_in_one_line(desk, tmp_path):
+    empty = tmp_path / "monitor.db"
+    open_database(empty).close()
+    for args, code, start in (
+            (("stance", "eval"), 4, "error: give the FILE to measure on, or --reviews"),
+            (("stance", "eval", "--reviews", "--db", str(empty)), 1, f"error: {empty} holds no review yet"),
+            (("reviewers", "list", "--db", str(tmp_path / "missing.db")), 1, "error: database"),
+            (("reviewers", "remove", "nobody", "--db", str(desk["db"])), 1, "error: no reviewer is named nobody")):
+        result = csto_monitor(*args)
+        assert result.returncode == code and result.stderr.startswith(start) and len(result.stderr.splitlines()) == 1, \
+            (args, result.stderr)
