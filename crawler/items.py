@@ -12,6 +12,11 @@ class ArticleItem:
     canonical_url: str | None = None  # as the page declares it (rel=canonical or og:url)
     fetched_urls: list[str] = field(default_factory=list)  # every URL that led to the page (redirects included)
     crawled_at: str | None = None
+    # set by the archive spider (a backfill): where the page came from, and the period asked for
+    source: str | None = None  # the web archive's URL or the WARC file's name; None when crawled
+    capture_url: str | None = None
+    captured_at: str | None = None
+    period: tuple[str, str] | None = None  # (from, until) publication days, YYYY-MM-DD
     # pipelines/clean.py
     title: str | None = None
     author: str | None = None

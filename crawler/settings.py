@@ -104,6 +104,12 @@ CHECK_ARTICLES_PER_OUTLET = 0  # the check-outlets spider (crawler/spiders/check
 PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
 PROGRESS_INTERVAL = 2.0  # seconds between progress lines
 CRAWL_RUN_ENABLED = True  # the run's lock, crawl_runs row, health and summaries (off: a crawl that writes no database)
+RUN_KIND = "crawl"  # crawl_runs.kind; `csto-monitor backfill` sets backfill (no volume health checks)
+# `csto-monitor backfill --archive wayback`: the Internet Archive's own layout; any other --archive
+# URL is a Wayback-style collection (pywb, Common Crawl's index servers): URL/cdx and URL/TIMESTAMPid_/ORIGINAL
+BACKFILL_WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
+BACKFILL_WAYBACK_CAPTURES = "https://web.archive.org/web"
+BACKFILL_MAX_REDIRECTS = 5  # redirects followed within the archive per capture
 EXTENSIONS = {
     "crawler.extensions.crawl_run.CrawlRun": 400,
     "crawler.extensions.progress.Progress": 500,

@@ -1,4 +1,5 @@
-"""Stage 2: keep only articles about the topic; `matched_terms` records which keywords hit."""
+"""Stage 2: keep only articles about the topic; `matched_terms` records which keywords hit. A
+backfill's article (crawler/spiders/archive.py) is kept only when published in its period."""
 
 from scrapy.exceptions import DropItem
 
@@ -20,6 +21,9 @@ class RelevancePipeline:
         return cls(actors.topic_keywords, crawler.stats)
 
     def process_item(self, item):
+        if item.period and not (item.published and item.period[0] <= item.published[:10] <= item.period[1]):
+            self.stats.inc_value(counters.DROPPED_OUT_OF_PERIOD)
+            raise DropItem("published outside the backfill period" if item.published else "no publication date")
         matched = self.matcher.keys_in(f"{item.title or ''}\n{item.text}")
         if not matched:
             self.stats.inc_value(counters.DROPPED_IRRELEVANT)

@@ -131,6 +131,9 @@ class StorePipeline:
                     "matched_terms": json.dumps(item.matched_terms, ensure_ascii=False),
                     "crawled_at": item.crawled_at or utc_now(),
                     "crawl_run_id": self.run_id,
+                    "source": item.source,
+                    "capture_url": item.capture_url,
+                    "captured_at": item.captured_at,
                 },
                 [
                     {

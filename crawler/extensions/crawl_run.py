@@ -39,10 +39,11 @@ logger = logging.getLogger(__name__)
 def run_counts(stats: dict) -> dict:
     """The crawl_runs counters, read from Scrapy's stats."""
     return {
-        "pages_fetched": stats.get("response_received_count", 0),
+        "pages_fetched": stats.get("response_received_count", 0) + stats.get(counters.RECORDS_READ, 0),
         "articles_new": stats.get(counters.ARTICLES_STORED, 0),
         "duplicates": stats.get(counters.DUPLICATES, 0),
-        "dropped": stats.get(counters.DROPPED_IRRELEVANT, 0) + stats.get(counters.DROPPED_NO_TEXT, 0),
+        "dropped": stats.get(counters.DROPPED_IRRELEVANT, 0) + stats.get(counters.DROPPED_NO_TEXT, 0)
+        + stats.get(counters.DROPPED_OUT_OF_PERIOD, 0),
         "errors": stats.get(counters.ERRORS_TOTAL, 0),
     }
 
@@ -72,7 +73,7 @@ class CrawlRun:
 
     def __init__(self, crawler, db_path: str, actors_file: str, health_rules: HealthRules,
                  outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules,
-                 story_rules: StoryRules, sources_file: str):
+                 story_rules: StoryRules, sources_file: str, kind: str = "crawl"):
         self.crawler = crawler
         self.db_path = db_path
         self.sources_file = sources_file
@@ -90,6 +91,7 @@ class CrawlRun:
         self.actors = ()  # actors.yml's, read when the run opens
         self.store = None  # the store stage (crawler.get_item_pipeline), told the run's id
         self.storage_failure: str | None = None  # why the database could not be written, once it could not
+        self.kind = kind  # crawl, or backfill (crawler/spiders/archive.py)
         self.took_lock = lock.acquire(db_path)
 
     @classmethod
@@ -100,7 +102,7 @@ class CrawlRun:
         extension = cls(crawler, settings.get("DB_PATH"), settings.get("ACTORS_FILE"), HealthRules.from_settings(settings),
                         OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"),
                         rules_from_settings(ShiftRules, settings, "SHIFT_"), rules_from_settings(StoryRules, settings, "STORY_"),
-                        settings.get("SOURCES_FILE"))
+                        settings.get("SOURCES_FILE"), settings.get("RUN_KIND"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -122,7 +124,8 @@ class CrawlRun:
                 for actor in self.actors:
                     upsert_by_name(self.db, "actors", {"name": actor.name, "kind": actor.kind})
                 self.started = utc_now()
-                self.run_id = self.db["crawl_runs"].insert({"started": self.started, "status": "running"}).last_pk
+                self.run_id = self.db["crawl_runs"].insert({"started": self.started, "status": "running",
+                                                            "kind": self.kind}).last_pk
         except sqlite3.Error as error:
             self.fail(error)
             return
@@ -157,11 +160,13 @@ class CrawlRun:
         status = run_status(reason, self.outlets, stats)
         with self.db.atomic():
             warnings = check_run(self.db, self.run_id, self.outlets, self.outlet_ids, stats, self.health_rules,
-                                 str(self.sources_file))
-            health = assess_outlets(self.db, self.run_id, self.started, self.outlets, self.outlet_ids, stats,
-                                    self.outlet_health_rules, self.outlet_health_day)
-            alerts, notes = alert_lines(health)
-            warnings += alerts
+                                 str(self.sources_file), quiet_check=self.kind == "crawl")
+            notes = []
+            if self.kind == "crawl":  # a backfill's volume is the archive's, not the outlet's today
+                health = assess_outlets(self.db, self.run_id, self.started, self.outlets, self.outlet_ids, stats,
+                                        self.outlet_health_rules, self.outlet_health_day)
+                alerts, notes = alert_lines(health)
+                warnings += alerts
             if warnings and status == "ok":
                 status = "partial"
             self.db["crawl_runs"].update(

@@ -55,8 +55,9 @@ def recent_yields(db, outlet_id: int, before_run: int, runs: int) -> list[int]:
 
 
 def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict, rules: HealthRules,
-              sources_file: str = "the sources file") -> list[str]:
-    """Store this run's per-outlet counts and return its warnings, one line each."""
+              sources_file: str = "the sources file", quiet_check: bool = True) -> list[str]:
+    """Store this run's per-outlet counts and return its warnings, one line each (`quiet_check`
+    off: no warning for an outlet without new articles, as for a backfill run again)."""
     warnings = []
     rows = []
     for outlet in outlets:
@@ -69,7 +70,7 @@ def check_run(db, run_id: int, outlets, outlet_ids: dict[str, int], stats: dict,
                             f"check its URLs in {sources_file}, or whether the site is down")
             continue
         earlier = recent_yields(db, outlet_ids[outlet.name], run_id, rules.quiet_runs)
-        if counts["articles_new"] == 0 and len(earlier) == rules.quiet_runs and all(earlier):
+        if quiet_check and counts["articles_new"] == 0 and len(earlier) == rules.quiet_runs and all(earlier):
             warnings.append(f"outlet {outlet.name}: no new article, though each of its last {rules.quiet_runs} "
                             "runs found some (a changed feed or site?)")
         warning = error_rate_warning(f"outlet {outlet.name}", counts["errors"], counts["requests"], rules)

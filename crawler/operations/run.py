@@ -64,7 +64,8 @@ def check_setting_value(name: str, value: str, default) -> None:
 
 
 def run_crawl(
-    sources: str, db_path: str, actors: str | None = None, since: str | None = None, refresh: bool = False, **settings_overrides
+    sources: str, db_path: str, actors: str | None = None, since: str | None = None, refresh: bool = False,
+    spider: str = "outlets", spider_args: dict | None = None, **settings_overrides
 ) -> dict:
     """Crawl every outlet in `sources` into `db_path`; return this run's crawl_runs row.
 
@@ -85,7 +86,7 @@ def run_crawl(
     check_database_path(db_path)
     with database_lock(db_path):
         check_writable(db_path)
-        crawler = crawl_once(settings, sources, since, refresh)
+        crawler = crawl_once(settings, sources, since, refresh, spider, spider_args)
         run = crawler.get_extension(CrawlRun)
         if run is not None and run.storage_failure:
             raise StorageError(run.storage_failure)
@@ -99,13 +100,15 @@ def run_crawl(
             db.close()
 
 
-def crawl_once(settings, sources: str, since: str | None, refresh: bool, spider: str = "outlets"):
-    """Run the spider (outlets, or check-outlets) to its end in this process; return its crawler (stats)."""
+def crawl_once(settings, sources: str, since: str | None, refresh: bool, spider: str = "outlets",
+               spider_args: dict | None = None):
+    """Run the spider (outlets, check-outlets or archive, with `spider_args`) to its end in this
+    process; return its crawler (stats)."""
     process = CrawlerProcess(settings)  # sets up logging: to LOG_FILE when there is one
     if settings.get("LOG_FILE"):
         echo_errors_to_stderr()
     crawler = process.create_crawler(spider)
-    process.crawl(crawler, sources=str(sources), since=since, refresh=refresh)
+    process.crawl(crawler, sources=str(sources), since=since, refresh=refresh, **(spider_args or {}))
     process.start()
     return crawler
 

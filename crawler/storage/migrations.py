@@ -270,6 +270,24 @@ def desk_reviews(db: sqlite_utils.Database) -> None:
     db.create_view("model_desk_pairs", _MODEL_DESK_PAIRS_V1)
 
 
+@migrations()
+def backfill_provenance(db: sqlite_utils.Database) -> None:
+    """Where each article came from (`source`: NULL when crawled, else the web archive's URL or the
+    WARC file's name a backfill read it from, crawler/spiders/archive.py; `capture_url`,
+    `captured_at`), each run's kind (crawl or backfill), and `weekly_coverage`: per outlet and week
+    between its first and last article, how many were crawled and how many came from archives.
+    The article_alerts view leaves backfilled articles out."""
+    db["articles"].add_column("source", str)
+    db["articles"].add_column("capture_url", str)
+    db["articles"].add_column("captured_at", str)
+    db["crawl_runs"].add_column("kind", str)
+    db.create_view("weekly_coverage", _WEEKLY_COVERAGE_V1)
+    db.create_view("outlet_history", _OUTLET_HISTORY_V1)
+    # the alert feeds announce what was crawled, never years-old articles a backfill stored today
+    db.execute("drop view if exists article_alerts")
+    db.create_view("article_alerts", _ARTICLE_ALERTS_V2 + "    where a.source is null\n")
+
+
 # --- frozen definitions the migrations above create ---------------------------------------
 # article_alerts v2: the strongest stance per article found through the stances primary key,
 # only for the articles a feed returns
@@ -297,6 +315,38 @@ _MODEL_DESK_PAIRS_V1 = """
     from stances s join reviews r on r.id = s.review_id join articles a on a.id = s.article_id
     join actors ac on ac.id = s.actor_id
     where a.duplicate_of is null and r.model_label is not null
+"""
+
+# Per outlet and week (Mondays) from its first to its last article: originals crawled, originals
+# from archives, and where the week's coverage came from (crawl, archive, both, none).
+_WEEKLY_COVERAGE_V1 = """
+    with recursive counted as (
+      select outlet_id, date(published, '-6 days', 'weekday 1') as week,
+        sum(source is null) as crawled, sum(source is not null) as archived
+      from articles where duplicate_of is null and published is not null group by outlet_id, week
+    ),
+    bounds as (select outlet_id, min(week) as first, max(week) as last from counted group by outlet_id),
+    weeks(outlet_id, week, last) as (
+      select outlet_id, first, last from bounds
+      union all select outlet_id, date(week, '+7 days'), last from weeks where week < last
+    )
+    select w.outlet_id, w.week, coalesce(c.crawled, 0) as crawled, coalesce(c.archived, 0) as archived,
+      case when c.crawled > 0 and c.archived > 0 then 'crawl and archive' when c.crawled > 0 then 'crawl'
+        when c.archived > 0 then 'archive' else 'none' end as came_from
+    from weeks w left join counted c on c.outlet_id = w.outlet_id and c.week = w.week
+"""
+
+# Per outlet: its first and last week with articles, the week from which no week lacks any
+# (history complete from), weeks with and without articles, originals crawled and from archives.
+_OUTLET_HISTORY_V1 = """
+    with gaps as (select outlet_id, max(week) as last_gap from weekly_coverage where came_from = 'none' group by outlet_id)
+    select w.outlet_id, o.name as outlet, min(w.week) as first_week, max(w.week) as last_week,
+      coalesce((select min(x.week) from weekly_coverage x where x.outlet_id = w.outlet_id and x.week > g.last_gap),
+               min(w.week)) as complete_from,
+      sum(w.came_from <> 'none') as weeks_with_articles, sum(w.came_from = 'none') as weeks_without,
+      sum(w.crawled) as crawled, sum(w.archived) as archived
+    from weekly_coverage w join outlets o on o.id = w.outlet_id left join gaps g on g.outlet_id = w.outlet_id
+    group by w.outlet_id
 """
 
 _STANCE_COUNTS_V1 = {"articles": int, "scored": int, "score_sum": float, "critical": int, "neutral": int, "supportive": int}

@@ -1,0 +1,189 @@
+"""`csto-monitor backfill`: the sample outlets' past year from WARC files (warcio) and from a real
+pywb replaying a collection of them, through the crawl's stages into a real SQLite file, compared
+with a real crawl of the same outlets."""
+
+import os
+from pathlib import Path
+import re
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from tests.archive_samples import sample_outlets, write_year
+from tests.conftest import PROJECT, csto_monitor
+
+FROM, UNTIL = "2026-03-01", "2026-06-30"
+WAYBACK = PROJECT / ".venv-pywb" / "bin" / "wayback"
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("archive")
+    outlets = sample_outlets()
+    sources = outlets.write_sources(folder / "sources.yml")
+    write_year(folder / "year.warc.gz", outlets)
+    write_year(folder / "cut.warc.gz", outlets, truncate=True)
+    return {"folder": folder, "sources": sources, "warc": folder / "year.warc.gz", "cut": folder / "cut.warc.gz"}
+
+
+def backfill(year, db: Path, *source: str):
+    return csto_monitor("backfill", "--sources", str(year["sources"]), "--db", str(db), "--from", FROM, "--until", UNTIL,
+                        *source, "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", timeout=600)
+
+
+def stored(db: Path) -> dict[str, dict]:
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        rows = connection.execute(
+            """select a.title, a.published, a.source, a.capture_url, a.captured_at, a.url,
+                 group_concat(ac.name || '=' || coalesce(s.label, '-'), ' ') as stances
+               from articles a left join stances s on s.article_id = a.id left join actors ac on ac.id = s.actor_id
+               group by a.id order by a.id""").fetchall()
+        return {row["title"]: dict(row) for row in rows}
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def from_warc(year):
+    db = year["folder"] / "warc.db"
+    first = backfill(year, db, "--warc", str(year["warc"]))
+    second = backfill(year, db, "--warc", str(year["warc"]))
+    return {"db": db, "first": first, "second": second}
+
+
+def test_a_warc_backfill_stores_the_period_as_a_crawl_would(from_warc, crawled):
+    assert from_warc["first"].returncode == 0, from_warc["first"].stderr[-3000:]
+    assert from_warc["first"].stdout.startswith("backfill run 1 ok")
+    archived = stored(from_warc["db"])
+    crawl = {title: row for title, row in stored(crawled["db"]).items() if row["published"] and FROM <= row["published"][:10]}
+    assert archived and all(FROM <= row["published"][:10] <= UNTIL for row in archived.values())  # the period, by publication
+    common = set(crawl) & set(archived)
+    assert len(common) >= len(crawl) - 1  # (a page robots.txt keeps from the crawl is in the archive)
+    assert {t: archived[t]["stances"] for t in common} == {t: crawl[t]["stances"] for t in common}
+    assert {row["source"] for row in archived.values()} == {"year.warc.gz"}
+    assert all(row["captured_at"].startswith("2026-") for row in archived.values())
+    assert any("доверие" in title for title in archived)  # the windows-1251 page, decoded
+
+
+def test_a_second_backfill_stores_nothing_twice(from_warc):
+    assert from_warc["second"].returncode == 0, from_warc["second"].stderr[-3000:]
+    assert "articles new: 0" in from_warc["second"].stdout
+    connection = sqlite3.connect(from_warc["db"])
+    assert connection.execute("select count(*), count(distinct url) from articles").fetchone()[0] == \
+        connection.execute("select count(distinct url) from articles").fetchone()[0]
+    kinds = [row[0] for row in connection.execute("select kind from crawl_runs order by id")]
+    assert kinds == ["backfill", "backfill"]
+
+
+def test_a_truncated_record_is_one_warning_and_the_rest_is_read(year, tmp_path):
+    db = tmp_path / "monitor.db"
+    result = backfill(year, db, "--warc", str(year["cut"]), "--progress")
+    assert result.returncode in (0, 1), result.stderr[-3000:]
+    assert "truncated or corrupt record" in result.stderr
+    assert re.search(r"; (\d+) of \1 captures", result.stderr)  # the progress line says what was left
+    assert len(stored(db)) == len(stored(year["folder"] / "warc.db"))
+
+
+def test_the_dashboard_shows_where_each_week_came_from_and_feeds_leave_backfills_out(from_warc, crawled, tmp_path):
+    connection = sqlite3.connect(from_warc["db"])
+    sources = {row[0] for row in connection.execute("select distinct came_from from weekly_coverage")}
+    assert "archive" in sources and "crawl" not in sources
+    assert connection.execute("select count(*) from article_alerts").fetchone()[0] == 0  # nothing announced as new
+    history = connection.execute("select * from outlet_history").fetchall()
+    assert len(history) == 3
+
+
+def test_dry_run_prints_the_captures_per_outlet_and_writes_nothing(year, tmp_path):
+    db = tmp_path / "never.db"
+    result = csto_monitor("backfill", "--sources", str(year["sources"]), "--db", str(db), "--from", FROM, "--until", UNTIL,
+                          "--warc", str(year["warc"]), "--dry-run")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 3 and all("captures of articles to read" in line for line in lines)
+    assert not db.exists()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def pywb(year):
+    """A real pywb (its own environment, `make pywb`) replaying the year's WARC as collection `year`."""
+    if not WAYBACK.exists():
+        pytest.fail("pywb is not installed: `make test` installs it in .venv-pywb (make pywb)")
+    root = year["folder"] / "pywb"
+    root.mkdir()
+    manager = str(WAYBACK.with_name("wb-manager"))
+    subprocess.run([manager, "init", "year"], cwd=root, check=True, capture_output=True)
+    subprocess.run([manager, "add", "year", str(year["warc"])], cwd=root, check=True, capture_output=True)
+    port = free_port()
+    log = (root / "wayback.log").open("w")
+    server = subprocess.Popen([str(WAYBACK), "--port", str(port), "--bind", "127.0.0.1"], cwd=root, stdout=log,
+                              stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}/year"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/cdx?url=caucasus-ledger.example/&matchType=prefix", timeout=5)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
+
+
+def test_a_backfill_from_pywb_stores_what_the_warc_backfill_does(year, pywb, from_warc, tmp_path):
+    db = tmp_path / "monitor.db"
+    result = backfill(year, db, "--archive", pywb)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    archived, from_file = stored(db), stored(from_warc["db"])
+    assert {t: r["stances"] for t, r in archived.items()} == {t: r["stances"] for t, r in from_file.items()}
+    assert {r["source"] for r in archived.values()} == {pywb}
+    assert all(r["capture_url"].startswith(f"{pywb}/2026") and "id_/http" in r["capture_url"] for r in archived.values())
+    again = backfill(year, db, "--archive", pywb)
+    assert again.returncode == 0 and "articles new: 0" in again.stdout
+
+
+def test_a_killed_backfill_run_again_continues_without_duplicates(year, pywb, from_warc, tmp_path):
+    db = tmp_path / "monitor.db"
+    command = [sys.executable, "-m", "crawler.cli", "backfill", "--sources", str(year["sources"]), "--db", str(db),
+               "--from", FROM, "--until", UNTIL, "--archive", pywb, "--set", "DOWNLOAD_DELAY=0.4",
+               "--set", "AUTOTHROTTLE_ENABLED=False", "--set", "RANDOMIZE_DOWNLOAD_DELAY=False"]
+    running = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(600):
+            if db.exists() and 3 <= count_articles(db):
+                break
+            time.sleep(0.1)
+    finally:
+        os.kill(running.pid, signal.SIGKILL)
+        running.wait(timeout=30)
+    killed_at = count_articles(db)
+    assert 3 <= killed_at < len(stored(from_warc["db"]))
+    again = backfill(year, db, "--archive", pywb)
+    assert again.returncode == 0, again.stdout + again.stderr[-3000:]
+    assert {t: r["stances"] for t, r in stored(db).items()} == {t: r["stances"] for t, r in stored(from_warc["db"]).items()}
+    statuses = [row[0] for row in sqlite3.connect(db).execute("select status from crawl_runs order by id")]
+    assert statuses == ["interrupted", "ok"]
+
+
+def count_articles(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as connection:
+            return connection.execute("select count(*) from articles").fetchone()[0]
+    except sqlite3.OperationalError:  # no table yet
+        return 0
