@@ -99,6 +99,32 @@ def test_the_dashboard_shows_where_each_week_came_from_and_feeds_leave_backfills
     assert connection.execute("select count(*) from article_alerts").fetchone()[0] == 0  # nothing announced as new
     history = connection.execute("select * from outlet_history").fetchall()
     assert len(history) == 3
+    originals = connection.execute("select count(*) from articles where duplicate_of is null").fetchone()[0]
+    assert connection.execute("select sum(articles) from daily_articles").fetchone()[0] == originals  # summaries refreshed
+    assert connection.execute("select count(*) from articles where story_id is null").fetchone()[0] == 0  # stories placed
+
+
+def test_the_archive_layouts_name_the_cdx_server_and_the_captures():
+    from types import SimpleNamespace
+
+    from crawler.config import Outlet
+    from crawler.operations.run import project_settings
+    from crawler.spiders.archive import ArchiveSpider, capture_time, cdx_rows
+
+    crawler = SimpleNamespace(settings=project_settings())  # the URLs read only the settings
+    outlet = Outlet(name="X", url="http://x.example/news/", country="am", language="en")
+    for archive, cdx, capture in (
+            ("wayback", "https://web.archive.org/cdx/search/cdx?url=http%3A%2F%2Fx.example%2Fnews%2F&",
+             "https://web.archive.org/web/20250301000000id_/http://x.example/news/a"),
+            ("http://127.0.0.1:8080/coll/", "http://127.0.0.1:8080/coll/cdx?url=http%3A%2F%2Fx.example%2Fnews%2F&",
+             "http://127.0.0.1:8080/coll/20250301000000id_/http://x.example/news/a")):
+        spider = ArchiveSpider(archive=archive, period_from="2025-01-01", period_until="2025-12-31")
+        spider.crawler = crawler
+        assert spider.cdx_url(outlet).startswith(cdx) and "&from=20250101&to=20251231" in spider.cdx_url(outlet)
+        assert spider.capture_url("20250301000000", "http://x.example/news/a") == capture
+    assert cdx_rows('[["timestamp","original","statuscode"],["20250301","http://x/a","200"]]') == \
+        [{"timestamp": "20250301", "original": "http://x/a", "statuscode": "200"}]
+    assert capture_time("20250301123000") == "2025-03-01T12:30:00+00:00"
 
 
 def test_dry_run_prints_the_captures_per_outlet_and_writes_nothing(year, tmp_path):
