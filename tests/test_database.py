@@ -1,5 +1,8 @@
 """The schema: created on open, in WAL mode, migrations safe to re-run."""
 
+import sqlite3
+import time
+
 import sqlite_utils
 
 from crawler.storage.database import open_database
@@ -96,3 +99,45 @@ def test_every_table_view_and_column_a_migration_makes_is_described_in_the_metad
             undescribed[name] = missing or ["(the table itself)"]
     assert undescribed == {}
     assert len(ours) >= 18  # outlets, actors, articles, stances, stories, ... and the views
+
+
+def read_then_write_while_another_writes(path, database_class) -> str | None:
+    """A holds the write lock and commits after a moment; meanwhile B, in a transaction of
+    `database_class`, reads and then writes. Returns B's error, if any."""
+    import threading
+
+    from crawler.storage.database import BUSY_TIMEOUT_MS
+
+    b = database_class(path)
+    b.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    holding, errors = threading.Event(), []
+
+    def other_writer():
+        a = open_database(path)  # (a connection is used in the thread that opened it)
+        with a.atomic():
+            a.execute("insert into actors (name, kind) values ('A', 'person')")
+            holding.set()
+            time.sleep(0.5)
+
+    writer = threading.Thread(target=other_writer)
+    writer.start()
+    assert holding.wait(timeout=30)
+    try:
+        with b.atomic():
+            b.execute("select count(*) from actors").fetchone()
+            b.execute("insert into actors (name, kind) values ('B', 'person')")
+    except sqlite3.OperationalError as error:
+        errors.append(str(error))
+    writer.join()
+    return errors[0] if errors else None
+
+
+def test_a_writer_that_reads_first_waits_for_another_writer_instead_of_failing(tmp_path):
+    """A review posted while the crawl writes (crawler/storage/database.py, Database): each
+    transaction takes the write lock first, so the busy timeout applies."""
+    from crawler.storage.database import Database
+
+    open_database(tmp_path / "deferred.db").close()
+    open_database(tmp_path / "immediate.db").close()
+    assert "locked" in (read_then_write_while_another_writes(tmp_path / "deferred.db", sqlite_utils.Database) or "")
+    assert read_then_write_while_another_writes(tmp_path / "immediate.db", Database) is None

@@ -3,6 +3,7 @@ schema brought up to date by the migrations (crawler/storage/migrations.py). Eve
 described column by column in the README ("Database schema").
 """
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -11,6 +12,37 @@ import sqlite_utils
 from crawler.storage.migrations import migrations
 
 BUSY_TIMEOUT_MS = 10_000
+
+
+class Database(sqlite_utils.Database):
+    """sqlite-utils' Database whose outermost `atomic()` transaction begins IMMEDIATE: it takes the
+    write lock first, so a writer that must wait for another (a review posted on the dashboard
+    while the crawl writes) waits out the busy timeout. A deferred transaction that read before
+    writing would fail at once with "database is locked" once the other writer had committed."""
+
+    @contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        else:
+            try:
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
+
+
+def with_busy_timeout(db: Database) -> Database:
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return db
 
 
 def utc_now() -> str:
@@ -22,8 +54,7 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open (creating if needed) the monitor database in WAL mode, with the schema up to date."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db = with_busy_timeout(Database(path))
     db.enable_wal()
     db.execute("PRAGMA foreign_keys = ON")
     migrations.apply(db)

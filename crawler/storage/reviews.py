@@ -26,7 +26,7 @@ import secrets
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from crawler.storage.database import BUSY_TIMEOUT_MS, utc_now
+from crawler.storage.database import Database, utc_now, with_busy_timeout
 from crawler.storage.summaries import recompute_days
 
 LABELS = ("critical", "neutral", "supportive")
@@ -63,8 +63,7 @@ def desk_file(db_path: str | Path) -> Path:
 
 def open_desk(db_path: str | Path) -> sqlite_utils.Database:
     """The desk file of the database at `db_path` (created when missing), in WAL mode, its schema up to date."""
-    desk = sqlite_utils.Database(desk_file(db_path))
-    desk.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    desk = with_busy_timeout(Database(desk_file(db_path)))
     desk.enable_wal()
     desk_migrations.apply(desk)
     return desk
@@ -174,12 +173,10 @@ def apply_reviews(db: sqlite_utils.Database, desk: sqlite_utils.Database) -> set
     """Apply to the database every review of the desk file not applied yet whose article and
     actor it holds, refreshing the summaries of their days; return those days. A review whose
     article is not stored (yet) waits for the crawl that stores it."""
-    applied = {row[0] for row in db.execute("select id from reviews")}
-    pending = [row for row in desk.query("select * from reviews order by id") if row["id"] not in applied]
     days = set()
-    if not pending:
-        return days
-    with db.atomic():
+    with db.atomic():  # IMMEDIATE: read what is applied only once no other writer can apply it too
+        applied = {row[0] for row in db.execute("select id from reviews")}
+        pending = [row for row in desk.query("select * from reviews order by id") if row["id"] not in applied]
         for review in pending:
             targets = db.execute(
                 f"""select s.article_id, s.actor_id, date(a.published), s.review_id from stances s
@@ -198,7 +195,8 @@ def apply_reviews(db: sqlite_utils.Database, desk: sqlite_utils.Database) -> set
                            "where article_id = ? and actor_id = ?",
                            [review["label"], LABEL_SCORES[review["label"]], review["id"], article_id, actor_id])
                 days.add(day)
-        recompute_days(db, sorted(days, key=lambda d: d or ""))
+        if days:
+            recompute_days(db, sorted(days, key=lambda d: d or ""))
     return days
 
 

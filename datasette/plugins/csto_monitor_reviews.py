@@ -21,8 +21,8 @@ from urllib.parse import quote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
-import sqlite_utils
 
+from crawler.storage.database import Database, with_busy_timeout
 from crawler.storage.reviews import LABELS, Review, ReviewError, check_password, is_reviewer, open_desk, record_review
 
 PLUGIN = "csto-monitor-reviews"
@@ -130,7 +130,7 @@ async def review(request, datasette):
         try:
             if not is_reviewer(desk, submitted.reviewer):
                 return "removed"
-            db = sqlite_utils.Database(conn)
+            db = with_busy_timeout(Database(conn))  # the crawl may be writing: wait for it, IMMEDIATE
             record_review(db, desk, submitted)
             refresh_shifts(db)
             return None
