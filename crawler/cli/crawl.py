@@ -37,10 +37,8 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, p
     (also: the database cannot be written), 3 locked (another crawl is writing DB), 4
     configuration error.
     """
-    from crawler.storage.lock import CrawlLocked
-    from crawler.operations.run import run_crawl, summary_line
+    from crawler.operations.run import summary_line
     from crawler.spiders.outlets import parse_since
-    from crawler.storage.articles import StorageError
 
     settings = {"LOG_LEVEL": "ERROR" if quiet and not log_file else log_level}
     if progress is None:
@@ -55,23 +53,33 @@ def crawl(sources, db, actors, since, refresh, overrides, log_level, log_file, p
 
         settings.update(redis_settings(redis_url, redis_run or default_run_id(), fetch_only))
     settings.update(parse_overrides(overrides))
-    if db == DEFAULT_DB:
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
     try:
         since = parse_since(since)
     except ValueError as error:
         fail(f"--since: {error}", EXIT_CONFIG_ERROR)
+    run = run_or_exit(sources, db, actors, since=since, refresh=refresh, **settings)
+    if not (quiet and run.get("status") == "ok"):
+        click.echo(summary_line(run))
+    sys.exit(EXIT_CODES.get(run.get("status"), EXIT_FAILED))
+
+
+def run_or_exit(sources: str, db: str, *args, **kwargs) -> dict:
+    """crawler.operations.run.run_crawl (the default database's folder made first); a configuration
+    error, a locked or an unwritable database is one line and its exit code."""
+    from crawler.operations.run import run_crawl
+    from crawler.storage.articles import StorageError
+    from crawler.storage.lock import CrawlLocked
+
+    if db == DEFAULT_DB:
+        Path(db).parent.mkdir(parents=True, exist_ok=True)
     try:
-        run = run_crawl(sources, db, actors, since=since, refresh=refresh, **settings)
+        return run_crawl(sources, db, *args, **kwargs)
     except ConfigError as error:
         fail(str(error), EXIT_CONFIG_ERROR)
     except CrawlLocked as error:
         fail(str(error), EXIT_LOCKED)
     except StorageError as error:
         fail(str(error), EXIT_FAILED)
-    if not (quiet and run.get("status") == "ok"):
-        click.echo(summary_line(run))
-    sys.exit(EXIT_CODES.get(run.get("status"), EXIT_FAILED))
 
 
 @main.command("check-outlets")
@@ -176,9 +184,7 @@ def backfill(sources, db, period_from, period_until, archive, warc_files, dry_ru
     """
     from datetime import date
 
-    from crawler.operations.run import run_crawl, summary_line
-    from crawler.storage.articles import StorageError
-    from crawler.storage.lock import CrawlLocked
+    from crawler.operations.run import summary_line
 
     if bool(archive) == bool(warc_files):
         fail("give either --archive URL or --warc FILE (one or more)", EXIT_CONFIG_ERROR)
@@ -197,17 +203,8 @@ def backfill(sources, db, period_from, period_until, archive, warc_files, dry_ru
     if dry_run:
         print_dry_run(sources, spider_args, settings)
         return
-    if db == DEFAULT_DB:
-        Path(db).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        run = run_crawl(sources, db, spider="archive", spider_args=spider_args, **settings)
-    except ConfigError as error:
-        fail(str(error), EXIT_CONFIG_ERROR)
-    except CrawlLocked as error:
-        fail(str(error), EXIT_LOCKED)
-    except StorageError as error:
-        fail(str(error), EXIT_FAILED)
-    click.echo(summary_line(run).replace("crawl run", "backfill run", 1))
+    run = run_or_exit(sources, db, spider="archive", spider_args=spider_args, **settings)
+    click.echo(summary_line(run))
     sys.exit(EXIT_CODES.get(run.get("status"), EXIT_FAILED))
 
 

@@ -122,9 +122,10 @@ def echo_errors_to_stderr() -> None:
 
 
 def summary_line(run: dict) -> str:
-    """The run in one line, then one line per health warning and per note (an outlet's burst)."""
+    """The run in one line (`crawl run 3 ok: ...`, `backfill run 4 ok: ...`), then one line per health
+    warning and per note (an outlet's burst)."""
     counts = ", ".join(f"{field.replace('_', ' ')}: {run.get(field) or 0}" for field in SUMMARY_FIELDS)
     warnings = json.loads(run.get("warnings") or "[]")
     notes = json.loads(run.get("notes") or "[]")
-    return "\n".join([f"crawl run {run.get('id')} {run.get('status')}: {counts}", *(f"warning: {w}" for w in warnings),
+    return "\n".join([f"{run.get('kind') or 'crawl'} run {run.get('id')} {run.get('status')}: {counts}", *(f"warning: {w}" for w in warnings),
                       *(f"note: {n}" for n in notes)])
