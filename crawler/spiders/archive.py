@@ -30,13 +30,11 @@ from scrapy.http import HtmlResponse, Headers
 
 from crawler import counters
 from crawler.config import load_sources
-from crawler.spiders.outlets import HTML_TYPES, OutletsSpider, parse_since
+from crawler.middlewares import REDIRECT_STATUSES
+from crawler.spiders.outlets import OutletsSpider, is_html, parse_since
 from crawler.storage.database import open_database
 from crawler.storage.fetch_state import known_article_urls
 from crawler.urls import normalise_url
-
-REDIRECTS = (301, 302, 303, 307, 308)
-
 
 def capture_time(timestamp: str) -> str:
     """A CDX or WARC timestamp (20250314123000, or ISO 8601) as ISO 8601 UTC to the second."""
@@ -55,11 +53,6 @@ def cdx_rows(text: str) -> list[dict]:
         table = json.loads(text)
         return [dict(zip(table[0], row)) for row in table[1:]] if table else []
     return [json.loads(line) for line in text.splitlines() if line.strip()]
-
-
-def is_html(content_type: str | bytes | None) -> bool:
-    value = content_type.decode("latin-1") if isinstance(content_type, bytes) else (content_type or "")
-    return value.split(";")[0].strip().lower().encode() in HTML_TYPES
 
 
 class ArchiveSpider(OutletsSpider):
@@ -142,7 +135,7 @@ class ArchiveSpider(OutletsSpider):
         for row in sorted(rows, key=lambda r: str(r.get("timestamp", ""))):
             status, mime = str(row.get("status") or row.get("statuscode") or ""), row.get("mime") or row.get("mimetype")
             original = row.get("url") or row.get("original")
-            if not original or not (status == "200" and is_html(mime) or status.isdigit() and int(status) in REDIRECTS):
+            if not original or not (status == "200" and is_html(mime) or status.isdigit() and int(status) in REDIRECT_STATUSES):
                 self.crawler.stats.inc_value(counters.CAPTURES_SKIPPED)
                 continue
             key = normalise_url(original)
@@ -152,25 +145,25 @@ class ArchiveSpider(OutletsSpider):
         for capture in chosen.values():
             if not self.wanted(outlet, capture["url"]) or self.dry_run:
                 continue
-            yield self.capture_request(outlet, capture["timestamp"], capture["url"], capture["url"])
+            yield self.capture_request(outlet, capture["timestamp"], capture["url"])
 
-    def capture_request(self, outlet, timestamp: str, original: str, requested: str, redirects: int = 0):
-        """The capture of `requested` at `timestamp`, as archived; the article is `original`'s."""
-        return self._request(self.capture_url(timestamp, requested), self.parse_capture, outlet,
+    def capture_request(self, outlet, timestamp: str, original: str, redirects: int = 0):
+        """The capture of `original` at `timestamp`, as archived."""
+        return self._request(self.capture_url(timestamp, original), self.parse_capture, outlet,
                              original=original, timestamp=timestamp, redirects=redirects, dont_redirect=True,
-                             handle_httpstatus_list=list(REDIRECTS))
+                             handle_httpstatus_list=list(REDIRECT_STATUSES))
 
     def parse_capture(self, response, outlet):
         meta = response.meta
-        if response.status in REDIRECTS:
+        if response.status in REDIRECT_STATUSES:
             target = response.headers.get(b"Location", b"").decode("latin-1")
-            if not target or meta["redirects"] >= self.crawler.settings.getint("BACKFILL_MAX_REDIRECTS"):
+            if not target or meta["redirects"] >= self.crawler.settings.getint("BACKFILL_MAX_REDIRECT_STATUSES"):
                 self.record_error(meta["original"], "redirect capture without a target within the archive", outlet=outlet)
                 return
             target = response.urljoin(target)
             if "id_/" in target:  # an archive URL: the original follows id_/
                 target = target.split("id_/", 1)[1]
-            yield self.capture_request(outlet, meta["timestamp"], target, target, meta["redirects"] + 1)
+            yield self.capture_request(outlet, meta["timestamp"], target, meta["redirects"] + 1)
             return
         yield from self.article_from(response.body, response.headers, meta["original"], outlet, response.url,
                                      meta["timestamp"], self.archive)
@@ -233,11 +226,8 @@ class ArchiveSpider(OutletsSpider):
 
     # --- the page, as a crawl would have fetched it --------------------------------------------
     def article_from(self, body: bytes, headers, original: str, outlet, capture: str | None, timestamp: str, source: str):
-        """The ArticleItem of an archived page, made by the crawl's own parse_article."""
-        content_type = headers.get(b"Content-Type") if hasattr(headers, "get") else None
-        if not is_html(content_type or b"text/html"):
-            self.record_error(original, f"not an HTML capture ({(content_type or b'').decode('latin-1')})", outlet=outlet)
-            return
+        """The ArticleItem of an archived page, made by the crawl's own parse_article (which also
+        reports a capture that is not HTML)."""
         page = HtmlResponse(url=original, body=body, headers=headers, request=scrapy.Request(original))
         for item in self.parse_article(page, outlet):
             item.source, item.capture_url, item.period = source, capture, self.period

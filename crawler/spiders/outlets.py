@@ -41,6 +41,12 @@ HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 WEB_SCHEMES = ("http", "https")
 
 
+def is_html(content_type: str | bytes | None) -> bool:
+    """Whether a Content-Type (bytes from Scrapy's headers, text from a CDX line) is an HTML page's."""
+    value = content_type.decode("latin-1") if isinstance(content_type, bytes) else (content_type or "")
+    return value.split(";")[0].strip().lower().encode() in HTML_TYPES
+
+
 def parse_since(value) -> str | None:
     """A cut-off date as 'YYYY-MM-DD', or None; raises ValueError with a readable message."""
     if value in (None, ""):
@@ -234,9 +240,10 @@ class OutletsSpider(scrapy.Spider):
     # --- articles ----------------------------------------------------------------------------
     def parse_article(self, response, outlet: Outlet):
         counters.count(self.crawler.stats, outlet.name, counters.PAGES)
-        content_type = response.headers.get(b"Content-Type", b"text/html").split(b";")[0].strip().lower()
-        if content_type not in HTML_TYPES or not isinstance(response, TextResponse):
-            self.record_error(response.url, f"not an HTML page ({content_type.decode(errors='replace')})", outlet=outlet)
+        content_type = response.headers.get(b"Content-Type", b"text/html")
+        if not is_html(content_type) or not isinstance(response, TextResponse):
+            shown = content_type.split(b";")[0].strip().lower().decode(errors="replace")
+            self.record_error(response.url, f"not an HTML page ({shown})", outlet=outlet)
             return
         html = decoded_html(response)
         page = scrapy.Selector(text=html)
