@@ -18,7 +18,7 @@ import hashlib
 from pathlib import Path
 
 from lab.articles import LabelledArticle, find_target
-from lab.training import scores
+from lab.training import critical_recall, scores
 from stance.aggregate import LearnedCombination, article_features
 
 SEEDS = (1, 2, 3, 4, 5)
@@ -89,9 +89,8 @@ def cross_validated(rows: list[tuple[list[float] | None, str]], regularisation: 
             kept = [i for i, (_, _, index) in enumerate(desk) if reported is None or index in reported]
             desk_gold = [desk[i][1] for i in kept]
             desk_predicted = [desk_predicted[i] for i in kept]
-            critical = [p for g, p in zip(desk_gold, desk_predicted) if g == "critical"]
             desk_runs.append({**scores(desk_gold, desk_predicted),
-                              "critical_recall": critical.count("critical") / len(critical) if critical else 0.0})
+                              "critical_recall": critical_recall(desk_gold, desk_predicted) or 0.0})
     mean = sum(r["macro_f1"] for r in runs) / len(runs)
     spread = (sum((r["macro_f1"] - mean) ** 2 for r in runs) / len(runs)) ** 0.5
     figure = {"macro_f1": round(mean, 4), "macro_f1_sd": round(spread, 4),
@@ -109,9 +108,8 @@ def desk_figure(combination_model, desk: list[tuple[list[float] | None, str, int
     predicted = ["neutral"] * len(desk)
     for i, label in zip(usable, combination_model.predict([desk[i][0] for i in usable]) if usable else []):
         predicted[i] = label
-    critical = [p for g, p in zip(gold, predicted) if g == "critical"]
-    result = scores(gold, predicted)
-    return {"macro_f1": result["macro_f1"], "critical_recall": round(critical.count("critical") / len(critical), 4) if critical else None,
+    recall = critical_recall(gold, predicted)
+    return {"macro_f1": scores(gold, predicted)["macro_f1"], "critical_recall": None if recall is None else round(recall, 4),
             "n": len(gold)}
 
 

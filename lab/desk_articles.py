@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from lab.training import scores
+from lab.training import critical_recall, scores
 from stance import LABELS, judge_article
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -96,7 +96,6 @@ def desk_scores(judgements: list[ActorJudgement]) -> dict:
     """Macro-F1, accuracy and per-label F1 over the labelled actors, critical recall, and how many were found."""
     gold = [j.gold for j in judgements]
     predicted = [j.label for j in judgements]
-    critical = [p for g, p in zip(gold, predicted) if g == "critical"]
-    return {**scores(gold, predicted),
-            "critical_recall": round(sum(p == "critical" for p in critical) / len(critical), 4) if critical else None,
+    recall = critical_recall(gold, predicted)
+    return {**scores(gold, predicted), "critical_recall": None if recall is None else round(recall, 4),
             "found": sum(j.judged is not None for j in judgements)}

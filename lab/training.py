@@ -26,6 +26,12 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
     }
 
 
+def critical_recall(gold: list[str], predicted: list[str]) -> float | None:
+    """Of the judgements a reader called critical, the share the model called critical (None: none was)."""
+    critical = [p for g, p in zip(gold, predicted) if g == "critical"]
+    return critical.count("critical") / len(critical) if critical else None
+
+
 def evaluate(model: StanceModel, mentions: list[Mention], gold: list[str]) -> dict:
     predicted = [p.label for p in model.predict(mentions)]
     return scores(gold, predicted)
