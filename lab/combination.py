@@ -61,14 +61,15 @@ def cross_validated(rows: list[tuple[list[float] | None, str]], regularisation: 
                     reported: set[int] | None = None) -> dict:
     """Macro-F1 and accuracy of the combination on the articles it was not fitted on (5 folds, over
     SEEDS), and where there are desk articles their macro-F1 and critical recall on the desk's
-    held-out articles (only those of the article indexes `reported`, when given). An article or
-    actor whose target was not found counts as neutral, as in the crawl."""
+    held-out articles (and, with `reported`, the same over only those article indexes:
+    reported_macro_f1, reported_critical_recall). An article or actor whose target was not found
+    counts as neutral, as in the crawl."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     gold = [label for _, label in rows]
     found = [i for i, (features, _) in enumerate(rows) if features is not None]
     articles = sorted({index for _, _, index in desk})
-    runs, desk_runs = [], []
+    runs, desk_runs, reported_runs = [], [], []
     for seed in SEEDS:
         predicted = ["neutral"] * len(rows)
         desk_predicted = ["neutral"] * len(desk)
@@ -86,19 +87,34 @@ def cross_validated(rows: list[tuple[list[float] | None, str]], regularisation: 
                 desk_predicted[i] = label
         runs.append(scores(gold, predicted))
         if desk_folds:
-            kept = [i for i, (_, _, index) in enumerate(desk) if reported is None or index in reported]
-            desk_gold = [desk[i][1] for i in kept]
-            desk_predicted = [desk_predicted[i] for i in kept]
-            desk_runs.append({**scores(desk_gold, desk_predicted),
-                              "critical_recall": critical_recall(desk_gold, desk_predicted) or 0.0})
+            desk_runs.append(desk_run(desk, desk_predicted))
+            if reported is not None:
+                reported_runs.append(desk_run(desk, desk_predicted, reported))
     mean = sum(r["macro_f1"] for r in runs) / len(runs)
     spread = (sum((r["macro_f1"] - mean) ** 2 for r in runs) / len(runs)) ** 0.5
     figure = {"macro_f1": round(mean, 4), "macro_f1_sd": round(spread, 4),
               "accuracy": round(sum(r["accuracy"] for r in runs) / len(runs), 4), "folds": 5, "seeds": len(SEEDS)}
-    if desk_runs:
-        figure["desk_macro_f1"] = round(sum(r["macro_f1"] for r in desk_runs) / len(desk_runs), 4)
-        figure["desk_critical_recall"] = round(sum(r["critical_recall"] for r in desk_runs) / len(desk_runs), 4)
+    for name, kind_runs in (("desk", desk_runs), ("reported", reported_runs)):
+        if kind_runs:
+            figure[f"{name}_macro_f1"] = round(sum(r["macro_f1"] for r in kind_runs) / len(kind_runs), 4)
+            figure[f"{name}_critical_recall"] = round(sum(r["critical_recall"] for r in kind_runs) / len(kind_runs), 4)
     return figure
+
+
+def desk_run(desk, predicted: list[str], articles: set[int] | None = None) -> dict:
+    """One seed's scores on the desk judgements (of `articles` only, when given)."""
+    kept = [i for i, (_, _, index) in enumerate(desk) if articles is None or index in articles]
+    gold, judged = [desk[i][1] for i in kept], [predicted[i] for i in kept]
+    return {**scores(gold, judged), "critical_recall": critical_recall(gold, judged) or 0.0}
+
+
+def fit_pooled(rows, desk, regularisation: float = 1.0, desk_weight: float = DESK_WEIGHT):
+    """The combination fitted on the found articles of `rows` and the found actors of `desk`, each
+    desk judgement weighing `desk_weight` articles; with how many of each it was fitted on."""
+    usable = [row for row in rows if row[0] is not None]
+    desk_usable = [(features, label) for features, label, _ in desk if features is not None]
+    model = fit(usable + desk_usable, regularisation, [1.0] * len(usable) + [desk_weight] * len(desk_usable))
+    return model, len(usable), len(desk_usable)
 
 
 def desk_figure(combination_model, desk: list[tuple[list[float] | None, str, int]]) -> dict:
@@ -118,19 +134,19 @@ def file_digest(path: str | Path) -> str:
 
 
 def learned_combination(rows, paths: list[str | Path], model_name: str, regularisation: float = 1.0,
-                        desk=(), desk_paths: list[str | Path] = (), desk_weight: float = DESK_WEIGHT) -> LearnedCombination:
+                        desk=(), desk_paths: list[str | Path] = (), desk_weight: float = DESK_WEIGHT,
+                        reported: set[int] | None = None) -> LearnedCombination:
     """The combination fitted on every article of `rows` (read from `paths`) and every found actor
-    of `desk` (read from `desk_paths`, each weighing `desk_weight`), carrying its cross-validated figure."""
-    usable = [row for row in rows if row[0] is not None]
-    desk_usable = [(features, label) for features, label, _ in desk if features is not None]
-    model = fit(usable + desk_usable, regularisation, [1.0] * len(usable) + [desk_weight] * len(desk_usable))
+    of `desk` (read from `desk_paths`, each weighing `desk_weight`), carrying its cross-validated
+    figure (with `reported`, also over those desk articles alone)."""
+    model, articles, desk_judgements = fit_pooled(rows, desk, regularisation, desk_weight)
     labels = [str(label) for label in model.classes_]
     every = list(paths) + list(desk_paths)
     fitted = {"files": [Path(path).name for path in every], "sha1": [file_digest(path) for path in every],
-              "articles": len(usable), "model": model_name, "regularisation": regularisation,
-              "cross_validated": cross_validated(rows, regularisation, desk, desk_weight)}
+              "articles": articles, "model": model_name, "regularisation": regularisation,
+              "cross_validated": cross_validated(rows, regularisation, desk, desk_weight, reported)}
     if desk_paths:
-        fitted.update(desk_judgements=len(desk_usable), desk_weight=desk_weight)
+        fitted.update(desk_judgements=desk_judgements, desk_weight=desk_weight)
     return LearnedCombination(
         tuple(labels), tuple(tuple(float(w) for w in row) for row in model.coef_), tuple(float(b) for b in model.intercept_),
         fitted)

@@ -304,33 +304,33 @@ def stance_fit_combination(paths, out, model_dir, stance_file, desk_paths, revie
         fail(f"{', '.join(paths)}: the target is found in articles of fewer than three labels: nothing to learn a "
              "combination from")
     combination = learned_combination(rows, list(paths), model.name, regularisation, desk + reviewed,
-                                      list(desk_paths) + ([reviews_db] if reviews_db else []), desk_weight)
+                                      list(desk_paths) + ([reviews_db] if reviews_db else []), desk_weight,
+                                      reported={index for _, _, index in reviewed} if reviewed else None)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     partial = Path(out).with_name(Path(out).name + ".partial")
     partial.write_text(json.dumps(combination.to_dict(), indent=2) + "\n")
     partial.replace(out)
     click.echo(f"combination written to {out}")
     if reviewed:
-        click.echo(json.dumps(refit_on_reviews(rows, desk, reviewed, regularisation, desk_weight)))
+        click.echo(json.dumps(refit_on_reviews(rows, desk, reviewed, regularisation, desk_weight,
+                                               combination.fitted["cross_validated"])))
     else:
         click.echo(json.dumps(combination.fitted["cross_validated"]))
 
 
-def refit_on_reviews(rows, desk, reviewed, regularisation: float, desk_weight: float) -> dict:
-    """The combination's figures before the desk's reviews join its fit and after: on the real news
-    (cross-validated both times) and on the reviews (before: the fit without them, which never saw
-    them; after: cross-validated over the reviewed articles)."""
-    from lab.combination import cross_validated, desk_figure, fit
+def refit_on_reviews(rows, desk, reviewed, regularisation: float, desk_weight: float, after: dict) -> dict:
+    """The combination's figures before the desk's reviews join its fit and `after` (the refit's
+    cross-validated figure): on the real news (cross-validated both times) and on the reviews
+    (before: the fit without them, which never saw them; after: cross-validated over the reviewed
+    articles)."""
+    from lab.combination import cross_validated, desk_figure, fit_pooled
 
-    usable = [row for row in rows if row[0] is not None]
-    desk_usable = [(features, label) for features, label, _ in desk if features is not None]
-    without = fit(usable + desk_usable, regularisation, [1.0] * len(usable) + [desk_weight] * len(desk_usable))
+    without, _, _ = fit_pooled(rows, desk, regularisation, desk_weight)
     before = cross_validated(rows, regularisation, desk, desk_weight)
-    after = cross_validated(rows, regularisation, desk + reviewed, desk_weight, reported={i for _, _, i in reviewed})
     return {
         "before": {"macro_f1": before["macro_f1"], "reviews": desk_figure(without, reviewed)},
-        "after": {"macro_f1": after["macro_f1"], "reviews": {"macro_f1": after.get("desk_macro_f1"),
-                                                            "critical_recall": after.get("desk_critical_recall"),
+        "after": {"macro_f1": after["macro_f1"], "reviews": {"macro_f1": after.get("reported_macro_f1"),
+                                                            "critical_recall": after.get("reported_critical_recall"),
                                                             "n": len(reviewed)}},
     }
 
