@@ -1,5 +1,5 @@
 """Backfill throughput and memory: `--copies` copies of the three hand-written sample outlets'
-archived year (tests/archive_samples.py) in one WARC file, each copy its own host and outlet
+archived year (tests/archive_samples.py), a WARC file per copy, each copy its own host and outlet
 names (the texts repeat, so later copies are stored as duplicates after every stage), read by
 the archive spider with every stage, in a fresh subprocess. Prints captures/s, articles/s and
 peak RSS from Scrapy's stats (elapsed from the spider's start, after the model is loaded), to

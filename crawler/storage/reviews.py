@@ -14,7 +14,8 @@ Two files hold them:
 A review is written to the desk file first, then applied to the database (apply_reviews), with
 the summaries of its publication day refreshed. A crawl applies, when it ends, every review not
 yet applied (a rebuilt database, an article stored again): a review is never lost, and whoever
-writes, SQLite's WAL mode and busy timeout make the other wait a moment instead of failing.
+writes, WAL mode, the busy timeout and transactions that take the write lock first
+(crawler/storage/database.py, Database) make the other wait a moment instead of failing.
 """
 
 from dataclasses import dataclass
