@@ -1,6 +1,6 @@
 """Opening the SQLite database researchers query: WAL mode, a busy timeout, foreign keys, and the
 schema brought up to date by the migrations (crawler/storage/migrations.py). Every table is
-described column by column in the README ("Database schema").
+described column by column in docs/schema.md (summed up in the README, "Database schema").
 """
 
 from contextlib import contextmanager
