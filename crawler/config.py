@@ -9,6 +9,8 @@ import re
 
 import yaml
 
+from crawler.cldr import country_aliases
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STANCE_FILE = PROJECT_ROOT / "stance.yml"
 DEFAULT_ACTORS_FILE = PROJECT_ROOT / "actors.yml"
@@ -16,6 +18,8 @@ DEFAULT_SOURCES_FILE = PROJECT_ROOT / "sources.yml"
 
 OUTLET_KEYS = {"name", "url", "country", "language", "group", "feeds", "sitemaps", "start_urls", "follow", "delay", "concurrency"}
 ACTOR_KINDS = {"person", "country", "organisation"}
+# languages whose country names come from CLDR (crawler/cldr.py) when actors.yml lacks them
+DEFAULT_ALIAS_LANGUAGES = ("hy", "kk", "ky", "tg", "be", "uk")
 
 
 class ConfigError(ValueError):
@@ -147,9 +151,11 @@ def load_sources(path: str | Path) -> list[Outlet]:
 def load_actors(path: str | Path) -> ActorsConfig:
     """Actors with their aliases, and the topic keywords that make an article relevant."""
     data = read_yaml(path)
-    unknown = set(data) - {"actors", "topic_keywords"}
+    unknown = set(data) - {"actors", "topic_keywords", "alias_languages"}
     if unknown:
-        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; allowed: actors, topic_keywords")
+        raise ConfigError(f"{path}: unknown top-level key '{sorted(unknown)[0]}'; allowed: actors, topic_keywords, "
+                          "alias_languages")
+    alias_languages = _string_list(path, "alias_languages", "alias_languages", data.get("alias_languages", list(DEFAULT_ALIAS_LANGUAGES)))
     entries = data.get("actors")
     if not isinstance(entries, list) or not entries:
         raise ConfigError(f"{path}: 'actors' must be a non-empty list; see the README for the format")
@@ -172,7 +178,13 @@ def load_actors(path: str | Path) -> ActorsConfig:
         names.add(entry["name"])
         aliases = _string_list(path, label, "aliases", entry.get("aliases"))
         metonyms = _string_list(path, label, "metonyms", entry.get("metonyms"))
-        actors.append(Actor(entry["name"], entry["kind"], tuple(dict.fromkeys((entry["name"],) + aliases)), metonyms))
+        known_as = tuple(dict.fromkeys((entry["name"],) + aliases))
+        if entry["kind"] == "country":
+            try:
+                known_as += country_aliases(known_as, alias_languages)
+            except ValueError as error:
+                raise ConfigError(f"{path}: alias_languages: {error}; use ISO 639 codes such as hy, kk, uk") from None
+        actors.append(Actor(entry["name"], entry["kind"], known_as, metonyms))
     keywords = _string_list(path, "topic_keywords", "topic_keywords", data.get("topic_keywords"))
     if not keywords:
         raise ConfigError(f"{path}: 'topic_keywords' is empty; list the terms that make an article relevant (CSTO, ОДКБ, ...)")

@@ -34,5 +34,6 @@ class ArticleItem:
     # pipelines/dedupe.py
     text_hash: str | None = None
     minhash: bytes | None = None
+    band_keys: list[int] = field(default_factory=list)  # its LSH bands, crawler/storage/signatures.py
     duplicate_of_url: str | None = None  # the earliest copy already stored
     supersedes_url: str | None = None  # a stored copy that this earlier one replaces as the original

@@ -100,6 +100,11 @@ SHIFT_MIN_ARTICLES = 3
 STORY_WINDOW_DAYS = 3
 STORY_THRESHOLD = 1.2
 STORY_ANCHOR_WEIGHT = 0.5
+STORY_TITLE_LANGUAGE = "en"  # a story is titled by its first report in this language when it has one (else its first)
+# new names (pipelines/names.py): per language, the named-entity model that reads stored articles
+# when a crawl ends: natasha (Russian, shipped) or a Hugging Face token-classification model's name
+# or folder (e.g. {"ru": "natasha", "en": "dslim/bert-base-NER"} for a desk that has that model); {} turns it off
+NAMES_MODELS = {"ru": "natasha"}
 CHECK_ARTICLES_PER_OUTLET = 0  # the check-outlets spider (crawler/spiders/check.py) fetches the N newest articles per outlet
 PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
 PROGRESS_INTERVAL = 2.0  # seconds between progress lines
@@ -110,6 +115,7 @@ RUN_KIND = "crawl"  # crawl_runs.kind; `csto-monitor backfill` sets backfill (no
 BACKFILL_WAYBACK_CDX = "https://web.archive.org/cdx/search/cdx"
 BACKFILL_WAYBACK_CAPTURES = "https://web.archive.org/web"
 BACKFILL_MAX_REDIRECTS = 5  # redirects followed within the archive per capture
+BACKFILL_CAPTURED_AFTER_DAYS = 31  # captures listed after --until: articles are archived days after they appear
 EXTENSIONS = {
     "crawler.extensions.crawl_run.CrawlRun": 400,
     "crawler.extensions.progress.Progress": 500,

@@ -4,6 +4,9 @@
 `duplicate_of` always points at the earliest copy (by published date): when a copy turns up
 that was published before the stored original, it becomes the original and the stored
 copies are re-pointed at it by the store stage (`supersedes_url`).
+
+The index lives in the database (crawler/storage/signatures.py), so memory stays flat over a
+backfill of years, and every item sees the copies the store stage committed before it.
 """
 
 import hashlib
@@ -14,6 +17,7 @@ from datasketch import MinHash, MinHashLSH
 
 from crawler import counters
 from crawler.storage.database import open_database
+from crawler.storage.signatures import band_keys, candidate_signatures, ensure_band_index
 from crawler import settings as defaults
 
 NUM_PERM = 128
@@ -47,50 +51,56 @@ def published_before(a: str | None, b: str | None) -> bool:
 
 
 class DuplicateIndex:
-    """Every stored article's hash and signature, grouped by the original each copy points at."""
+    """Every stored article's hash and signature, looked up in the database: the LSH bands in
+    `article_bands` (crawler/storage/signatures.py), the text hash in `articles`. Nothing grows in
+    memory with the database; what the store stage commits is found by the next item."""
 
-    def __init__(self, threshold: float):
+    def __init__(self, db, threshold: float):
+        self.db = db
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self.signatures: dict[str, MinHash] = {}
-        self.by_hash: dict[str, str] = {}
-        self.original_of: dict[str, str] = {}
-        self.copies: dict[str, set[str]] = {}
-        self.published: dict[str, str | None] = {}
+        layout = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.bands, self.rows = layout.b, layout.r
 
-    def add(self, url: str, digest: str, signature: MinHash, published: str | None, original: str) -> None:
-        self.lsh.insert(url, signature)
-        self.signatures[url] = signature
-        self.by_hash.setdefault(digest, url)
-        self.published[url] = published
-        self.original_of[url] = original
-        self.copies.setdefault(original, set()).add(url)
+    def prepare(self) -> int:
+        """Index the stored signatures not indexed yet (all of them when the threshold changed)."""
+        return ensure_band_index(self.db, self.bands, self.rows)
 
-    def find_original(self, digest: str, signature: MinHash) -> str | None:
-        """The original of the earliest group this text copies, or None for a new story."""
-        if digest in self.by_hash:
-            return self.original_of[self.by_hash[digest]]
-        originals = {
-            self.original_of[url]
-            for url in self.lsh.query(signature)
-            if self.signatures[url].jaccard(signature) >= self.threshold
-        }
-        if not originals:
-            return None
-        return min(originals, key=lambda url: (self.published[url] is None, self.published[url] or ""))
+    def band_keys(self, signature: MinHash) -> list[int]:
+        return band_keys(signature.hashvalues, self.bands, self.rows)
 
-    def promote(self, new_original: str, old_original: str) -> None:
-        members = self.copies.pop(old_original, set())
-        for url in members:
-            self.original_of[url] = new_original
-        self.copies.setdefault(new_original, set()).update(members)
+    def is_stored(self, url: str) -> bool:
+        return self.db.execute("select 1 from articles where url = ?", [url]).fetchone() is not None
+
+    def find_original(self, digest: str, signature: MinHash) -> tuple[str, str | None] | None:
+        """(URL, published) of the original of the earliest group this text copies, or None for a
+        new story."""
+        exact = self.db.execute(
+            "select coalesce(duplicate_of, id) from articles where text_hash = ? order by id limit 1", [digest]
+        ).fetchone()
+        if exact:
+            originals = [exact[0]]
+        else:
+            similar = [
+                article_id
+                for article_id, stored in candidate_signatures(self.db, self.band_keys(signature))
+                if np.mean(np.frombuffer(stored, dtype=np.uint64) == signature.hashvalues) >= self.threshold
+            ]
+            if not similar:
+                return None
+            marks = ", ".join("?" * len(similar))
+            originals = [row[0] for row in self.db.execute(
+                f"select distinct coalesce(duplicate_of, id) from articles where id in ({marks})", similar)]
+        marks = ", ".join("?" * len(originals))
+        rows = self.db.execute(f"select url, published from articles where id in ({marks})", originals).fetchall()
+        return min(rows, key=lambda row: (row[1] is None, row[1] or "")) if rows else None
 
 
 class DedupePipeline:
     def __init__(self, db_path: str, threshold: float, stats):
         self.db_path = db_path
-        self.index = DuplicateIndex(threshold)
+        self.threshold = threshold
         self.stats = stats
+        self.index = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -98,32 +108,26 @@ class DedupePipeline:
         return cls(settings.get("DB_PATH"), settings.getfloat("DEDUPE_THRESHOLD", defaults.DEDUPE_THRESHOLD), crawler.stats)
 
     def open_spider(self, spider=None):
-        db = open_database(self.db_path)
-        rows = db.query(
-            """select a.url, a.published, a.text_hash, coalesce(o.url, a.url) as original, s.minhash
-               from articles a
-               left join articles o on o.id = a.duplicate_of
-               join article_signatures s on s.article_id = a.id"""
-        )
-        for row in rows:
-            self.index.add(row["url"], row["text_hash"], minhash_from_bytes(row["minhash"]), row["published"], row["original"])
-        db.close()
+        self.index = DuplicateIndex(open_database(self.db_path), self.threshold)
+        self.index.prepare()
+
+    def close_spider(self, spider=None):
+        if self.index is not None:
+            self.index.db.close()
 
     def process_item(self, item):
-        if item.url in self.index.signatures:  # another URL of an article already seen: the store links it
+        if self.index.is_stored(item.url):  # another URL of an article already stored: the store links it
             return item
         digest, signature = text_hash(item.text), minhash_of(item.text)
         item.text_hash, item.minhash = digest, signature.hashvalues.astype(np.uint64).tobytes()
-        original = self.index.find_original(digest, signature)
-        if original is None:
-            original = item.url
-        elif published_before(item.published, self.index.published[original]):
-            item.supersedes_url = original
-            self.index.promote(item.url, original)
-            self.stats.inc_value(counters.DUPLICATES)
-            original = item.url
+        item.band_keys = self.index.band_keys(signature)
+        found = self.index.find_original(digest, signature)
+        if found is None:
+            return item
+        original_url, original_published = found
+        if published_before(item.published, original_published):
+            item.supersedes_url = original_url
         else:
-            item.duplicate_of_url = original
-            self.stats.inc_value(counters.DUPLICATES)
-        self.index.add(item.url, digest, signature, item.published, original)
+            item.duplicate_of_url = original_url
+        self.stats.inc_value(counters.DUPLICATES)
         return item

@@ -30,9 +30,7 @@ class StancePipeline:
         self.batch_size = batch_size
         self.device = device
         self.stats = stats
-        cores = os.cpu_count() or 1
-        self.workers = workers or (cores if device == "cpu" else 1)
-        self.threads_per_worker = max(1, cores // self.workers)
+        self.workers, self.threads_per_worker = stance_workers(workers, device)
         self.models = None
         self.executor = None
 
@@ -62,18 +60,33 @@ class StancePipeline:
     async def process_item(self, item):
         if not item.mentions:
             return item
-        model = self.models.for_language(item.language)
-        if model is None:
-            item.stances = [
-                {"actor": actor, "label": None, "score": None, "confidence": None, "mentions": len(mentions),
-                 "evidence": [], "model": f"none:{item.language}",
-                 "headline": named_in_headline(mentions, item.title)}
-                for actor, mentions in item.mentions.items()
-            ]
+        if self.models.for_language(item.language) is None:
             self.stats.inc_value("stance/skipped_language")
-            return item
-        stances = await asyncio.get_running_loop().run_in_executor(
-            self.executor, judge_article, model, item.mentions, self.batch_size, item.title)
-        item.stances = [{"actor": actor, "model": model.name, **vars(stance)} for actor, stance in stances.items()]
-        self.stats.inc_value("stance/mentions_judged", sum(len(m) for m in item.mentions.values()))
+        else:
+            self.stats.inc_value("stance/mentions_judged", sum(len(m) for m in item.mentions.values()))
+        item.stances = await asyncio.get_running_loop().run_in_executor(
+            self.executor, judge_stances, self.models, item.language, item.title, item.mentions, self.batch_size)
         return item
+
+
+def stance_workers(workers: int = 0, device: str = "cpu") -> tuple[int, int]:
+    """(articles judged at once, torch threads each): STANCE_WORKERS, by default one article per
+    CPU core on one thread each (on a GPU one article at a time)."""
+    cores = os.cpu_count() or 1
+    workers = workers or (cores if device == "cpu" else 1)
+    return workers, max(1, cores // workers)
+
+
+def judge_stances(models: StanceModels, language: str, title: str | None, mentions: dict, batch_size: int) -> list[dict]:
+    """One dict per actor (actor, label, score, confidence, mentions, evidence, headline, model)
+    for an article's mentions: judged by its language's model, or, in a language no model covers,
+    the mention counts with the stance left NULL. The stance stage and `csto-monitor rejudge` judge so."""
+    model = models.for_language(language)
+    if model is None:
+        return [
+            {"actor": actor, "label": None, "score": None, "confidence": None, "mentions": len(actor_mentions),
+             "evidence": [], "model": f"none:{language}", "headline": named_in_headline(actor_mentions, title)}
+            for actor, actor_mentions in mentions.items()
+        ]
+    stances = judge_article(model, mentions, batch_size, title)
+    return [{"actor": actor, "model": model.name, **vars(stance)} for actor, stance in stances.items()]

@@ -135,16 +135,10 @@ class StorePipeline:
                     "capture_url": item.capture_url,
                     "captured_at": item.captured_at,
                 },
-                [
-                    {
-                        "actor_id": self._id_by_name("actors", stance["actor"]),
-                        **{key: stance[key] for key in ("label", "score", "confidence", "mentions", "evidence", "model")},
-                        "headline": int(stance["headline"]),
-                        "mentioned_as": json.dumps(mentioned_as(item.mentions.get(stance["actor"], [])), ensure_ascii=False),
-                    }
-                    for stance in item.stances
-                ],
+                [stance_record(stance, self._id_by_name("actors", stance["actor"]), item.mentions.get(stance["actor"], []))
+                 for stance in item.stances],
                 minhash=item.minhash,
+                band_keys=item.band_keys,
                 supersedes_id=self._article_id(item.supersedes_url),
             )
             self._record_pages(item, "duplicate" if item.duplicate_of_url else "stored", None, article_id)
@@ -154,6 +148,16 @@ class StorePipeline:
         counters.count(self.stats, item.outlet, counters.ARTICLES_NEW)
         logger.info("stored %s (%s, %d actors)", item.url, item.language, len(item.stances))
         return item
+
+
+def stance_record(stance: dict, actor_id: int | None, mentions) -> dict:
+    """A row of `stances` (without article_id) from the stance stage's dict and the mentions."""
+    return {
+        "actor_id": actor_id,
+        **{key: stance[key] for key in ("label", "score", "confidence", "mentions", "evidence", "model")},
+        "headline": int(stance["headline"]),
+        "mentioned_as": json.dumps(mentioned_as(mentions), ensure_ascii=False),
+    }
 
 
 def mentioned_as(mentions) -> list[str]:

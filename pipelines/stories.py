@@ -18,6 +18,7 @@ one, oldest publication first; nothing already assigned is ever re-clustered. Th
   articles' embeddings) plus `anchor_weight` times the Jaccard overlap of anchors; it joins the
   best candidate scoring at least `threshold`, else it starts a story;
 - a copy (`duplicate_of` set) joins its original's story.
+A story's title is its first report in the desk's language (`title_language`) when it has one.
 The thresholds are settings (STORY_*: StoryRules, built from them by crawler/rules.py);
 benchmarks/stories.py measures the rule (B-cubed).
 """
@@ -44,10 +45,12 @@ READ_CHARS = 250  # of title and first paragraph: a lead names the event; readin
 
 @dataclass(frozen=True)
 class StoryRules:
-    """The settings STORY_WINDOW_DAYS, STORY_THRESHOLD and STORY_ANCHOR_WEIGHT."""
+    """The settings STORY_WINDOW_DAYS, STORY_THRESHOLD, STORY_ANCHOR_WEIGHT and STORY_TITLE_LANGUAGE
+    (a story's title and representative: its first report in that language, else its first)."""
     window_days: int
     threshold: float
     anchor_weight: float
+    title_language: str = "en"
 
 
 @dataclass
@@ -173,6 +176,6 @@ def assign_stories(db: sqlite_utils.Database, rules: StoryRules, finder=None, em
             story = index.assign(vectors[row.id], report)
             save_story(db, story, row, report.day)
         copies_join_their_originals(db, [r for r in rows if r.duplicate_of is not None])
-        refresh_story_counts(db, {r.id for r in rows})
+        refresh_story_counts(db, {r.id for r in rows}, rules.title_language)
     logger.info("stories: %d articles placed in %.1f s", len(rows), time.perf_counter() - started)
     return len(rows)

@@ -18,7 +18,7 @@ import pytest
 from tests.archive_samples import sample_outlets, write_year
 from tests.conftest import PROJECT, csto_monitor
 
-FROM, UNTIL = "2026-03-01", "2026-06-30"
+FROM, UNTIL = "2026-03-01", "2026-06-22"  # an article of June 22 is archived on the 23rd
 WAYBACK = PROJECT / ".venv-pywb" / "bin" / "wayback"
 
 
@@ -120,7 +120,7 @@ def test_the_archive_layouts_name_the_cdx_server_and_the_captures():
              "http://127.0.0.1:8080/coll/20250301000000id_/http://x.example/news/a")):
         spider = ArchiveSpider(archive=archive, period_from="2025-01-01", period_until="2025-12-31")
         spider.crawler = crawler
-        assert spider.cdx_url(outlet).startswith(cdx) and "&from=20250101&to=20251231" in spider.cdx_url(outlet)
+        assert spider.cdx_url(outlet).startswith(cdx) and "&from=20250101&to=20260131" in spider.cdx_url(outlet)
         assert spider.capture_url("20250301000000", "http://x.example/news/a") == capture
     assert cdx_rows('[["timestamp","original","statuscode"],["20250301","http://x/a","200"]]') == \
         [{"timestamp": "20250301", "original": "http://x/a", "statuscode": "200"}]
@@ -180,8 +180,70 @@ def test_a_backfill_from_pywb_stores_what_the_warc_backfill_does(year, pywb, fro
     assert {t: r["stances"] for t, r in archived.items()} == {t: r["stances"] for t, r in from_file.items()}
     assert {r["source"] for r in archived.values()} == {pywb}
     assert all(r["capture_url"].startswith(f"{pywb}/2026") and "id_/http" in r["capture_url"] for r in archived.values())
+    assert "redirect capture without a target" not in result.stderr  # the 301 capture is followed in the archive
     again = backfill(year, db, "--archive", pywb)
     assert again.returncode == 0 and "articles new: 0" in again.stdout
+
+
+def test_the_internet_archive_layout_reads_its_cdx_server_and_captures_from_the_settings(year, pywb, from_warc, tmp_path):
+    """`--archive wayback` with BACKFILL_WAYBACK_* pointed at the local pywb (the Internet Archive
+    itself cannot be reached here)."""
+    db = tmp_path / "monitor.db"
+    result = backfill(year, db, "--archive", "wayback", "--set", f"BACKFILL_WAYBACK_CDX={pywb}/cdx",
+                      "--set", f"BACKFILL_WAYBACK_CAPTURES={pywb}")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    archived = stored(db)
+    assert {t: r["stances"] for t, r in archived.items()} == {t: r["stances"] for t, r in stored(from_warc["db"]).items()}
+    assert {r["source"] for r in archived.values()} == {"wayback"}
+
+
+@pytest.fixture
+def cdx_failing_for_one_outlet(pywb):
+    """pywb behind a proxy whose CDX answers 500 for the Eurasia Wire's captures."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    import threading
+    import urllib.error
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if "/cdx?" in self.path and "eurasia-wire" in self.path:
+                self.send_response(500)
+                self.end_headers()
+                return
+            try:
+                with urllib.request.urlopen(pywb.rsplit("/", 1)[0] + self.path, timeout=30) as answer:
+                    status, headers, body = answer.status, answer.headers, answer.read()
+            except urllib.error.HTTPError as error:
+                status, headers, body = error.code, error.headers, error.read()
+            self.send_response(status)
+            for name in ("Content-Type", "Location"):
+                if headers.get(name):
+                    self.send_header(name, headers[name])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/year"
+    finally:
+        server.shutdown()
+
+
+def test_a_cdx_server_error_is_one_warning_and_the_other_outlets_are_read(year, cdx_failing_for_one_outlet, from_warc,
+                                                                         tmp_path):
+    db = tmp_path / "monitor.db"
+    result = backfill(year, db, "--archive", cdx_failing_for_one_outlet, "--set", "RETRY_TIMES=1")
+    warned = [line for line in result.stderr.splitlines() if "skipped" in line and "eurasia-wire" in line]
+    assert len(warned) == 1 and "500" in warned[0], result.stderr[-3000:]
+    expected = {t: r["stances"] for t, r in stored(from_warc["db"]).items() if "eurasia-wire" not in r["url"]}
+    assert {t: r["stances"] for t, r in stored(db).items()} == expected
+    connection = sqlite3.connect(db)
+    assert connection.execute("select errors from crawl_runs").fetchone()[0] >= 1
 
 
 def test_a_killed_backfill_run_again_continues_without_duplicates(year, pywb, from_warc, tmp_path):

@@ -2,7 +2,9 @@
 in headless Chromium (Debian's `chromium`, installed by `make test`) through Playwright."""
 
 import json
+import re
 import shutil
+import urllib.request
 from urllib.parse import urlencode
 
 import pytest
@@ -231,4 +233,8 @@ def test_the_stories_feed_lists_stories_that_mention_an_actor(served):
 
     feed = feedparser.parse(f"{served}/monitor/alerts_stories.atom?actor=tokayev")
     assert not feed.bozo and feed.entries
-    assert all("reports from" in entry.content[0].value for entry in feed.entries)
+    assert all(re.match(r"(1 report|\d+ reports) from (1 outlet|\d+ outlets) since", entry.content[0].value)
+               for entry in feed.entries)
+    assert any(" 1 outlet since" not in entry.content[0].value for entry in feed.entries)
+    assert all(entry.link.startswith(f"{served}/monitor/stories/") for entry in feed.entries)  # the story page
+    assert urllib.request.urlopen(feed.entries[0].link, timeout=30).status == 200

@@ -110,6 +110,19 @@ def test_a_line_on_many_pages_of_one_outlet_is_learned_as_its_template(tmp_path)
     assert slogan not in item.text and "(report 1)" in item.text
 
 
+
+def test_lines_seen_once_are_forgotten_past_a_bound_and_templates_kept():
+    """A backfill of years: each page's own lines must not pile up in memory."""
+    from pipelines.templates import OutletTemplates
+
+    templates = OutletTemplates(min_pages=3, max_single=100)
+    for n in range(1000):
+        templates.remove_and_learn("Herald", f"Subscribe to the Herald\nOnly on page {n}: a line of its own\nAnd another, {n}")
+    assert len(templates.single) == 100 and set(templates.pages["Herald"]) == {"subscribe to the herald"}
+    assert templates.pages["Herald"]["subscribe to the herald"] == 1000
+    assert templates.remove_and_learn("Herald", "Subscribe to the Herald\nNews of the day, long enough to keep") == \
+        "News of the day, long enough to keep"
+
 def test_a_date_only_in_the_url_is_found_by_htmldate():
     paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE * 2)
     html = f"<html><head><title>Ministers meet</title></head><body><article>{paragraphs}</article></body></html>"

@@ -31,7 +31,7 @@ def test_reopening_applies_no_migration_twice(tmp_path):
                      "dashboard_volume_view", "run_health", "outlet_health_alerts", "article_alerts_view",
                      "page_reasons_as_categories", "stance_headline", "stance_mentioned_as", "outlet_groups",
                      "stance_shifts", "fast_feeds_and_table_pages", "stories", "desk_reviews",
-                     "backfill_provenance"]
+                     "backfill_provenance", "duplicate_band_index", "new_names"]
 
 
 def test_a_database_of_the_first_version_is_upgraded_in_place(tmp_path):

@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from crawler.storage.articles import store_article
+from crawler.storage.database import open_database
 from pipelines.dedupe import DuplicateIndex, minhash_of, text_hash
 
 STORY = " ".join([
@@ -21,36 +24,70 @@ OTHER_STORY = " ".join([
 ])
 
 
-def index_with(*articles):
-    index = DuplicateIndex(threshold=0.5)
+def index_with(tmp_path, *articles, threshold=0.5):
+    """A duplicate index over a real database holding `articles` (url, text, published), each
+    stored as the dedupe and store stages would store it."""
+    db = open_database(tmp_path / "monitor.db")
+    index = DuplicateIndex(db, threshold=threshold)
+    index.prepare()
     for url, text, published in articles:
         signature = minhash_of(text)
-        original = index.find_original(text_hash(text), signature) or url
-        index.add(url, text_hash(text), signature, published, original)
+        found = index.find_original(text_hash(text), signature)
+        original_id = db.execute("select id from articles where url = ?", [found[0]]).fetchone()[0] if found else None
+        with db.atomic():
+            store_article(db, {"url": url, "published": published, "text": text, "text_hash": text_hash(text),
+                               "duplicate_of": original_id},
+                          [], minhash=signature.hashvalues.astype(np.uint64).tobytes(), band_keys=index.band_keys(signature))
     return index
 
 
-def test_exact_copy_is_found_whatever_the_case_and_punctuation():
-    index = index_with(("a", STORY, "2026-03-01"))
-    copy = STORY.upper().replace(",", "")
-    assert index.find_original(text_hash(copy), minhash_of(copy)) == "a"
+def original_url(index, text):
+    found = index.find_original(text_hash(text), minhash_of(text))
+    return found[0] if found else None
 
 
-def test_syndicated_copy_with_new_first_paragraph_and_credit_is_found():
-    index = index_with(("a", STORY, "2026-03-01"))
-    assert index.find_original(text_hash(SYNDICATED), minhash_of(SYNDICATED)) == "a"
+def test_exact_copy_is_found_whatever_the_case_and_punctuation(tmp_path):
+    index = index_with(tmp_path, ("a", STORY, "2026-03-01"))
+    assert original_url(index, STORY.upper().replace(",", "")) == "a"
 
 
-def test_a_different_story_is_not_a_copy():
-    index = index_with(("a", STORY, "2026-03-01"))
-    assert index.find_original(text_hash(OTHER_STORY), minhash_of(OTHER_STORY)) is None
+def test_syndicated_copy_with_new_first_paragraph_and_credit_is_found(tmp_path):
+    index = index_with(tmp_path, ("a", STORY, "2026-03-01"))
+    assert original_url(index, SYNDICATED) == "a"
 
 
-def test_an_earlier_copy_becomes_the_original_of_the_group():
-    index = index_with(("late", STORY, "2026-03-05"), ("later", SYNDICATED, "2026-03-06"))
-    assert index.original_of["later"] == "late"
-    index.promote("early", "late")
-    assert index.original_of["late"] == "early" and index.original_of["later"] == "early"
+def test_a_different_story_is_not_a_copy(tmp_path):
+    index = index_with(tmp_path, ("a", STORY, "2026-03-01"))
+    assert original_url(index, OTHER_STORY) is None
+
+
+def test_a_copy_of_a_copy_points_at_the_original_of_its_group(tmp_path):
+    index = index_with(tmp_path, ("late", STORY, "2026-03-05"), ("later", SYNDICATED, "2026-03-06"))
+    assert original_url(index, SYNDICATED + " Republished again.") == "late"
+    assert index.is_stored("later") and not index.is_stored("elsewhere")
+
+
+def test_signatures_stored_without_bands_are_indexed_when_the_stage_opens(tmp_path):
+    """A database from before the on-disk index, or a bulk load that stored signatures only."""
+    index_with(tmp_path, ("a", STORY, "2026-03-01"))
+    db = open_database(tmp_path / "monitor.db")
+    db.execute("delete from article_bands")
+    db.conn.commit()
+    assert original_url(DuplicateIndex(db, threshold=0.5), SYNDICATED) is None
+    index = DuplicateIndex(db, threshold=0.5)
+    assert index.prepare() == 1
+    assert original_url(index, SYNDICATED) == "a"
+
+
+def test_another_threshold_cuts_the_signatures_again(tmp_path):
+    index_with(tmp_path, ("a", STORY, "2026-03-01"))
+    db = open_database(tmp_path / "monitor.db")
+    strict = DuplicateIndex(db, threshold=0.9)
+    assert (strict.bands, strict.rows) != (25, 5)
+    assert strict.prepare() == 1
+    assert db.execute("select bands, rows from article_bands_layout").fetchone() == (strict.bands, strict.rows)
+    assert db.execute("select count(*) from article_bands").fetchone()[0] == strict.bands
+    assert original_url(strict, STORY.upper()) == "a" and original_url(strict, SYNDICATED) is None
 
 
 def labelled_pairs():
@@ -61,6 +98,6 @@ def labelled_pairs():
 
 
 @pytest.mark.parametrize("a, b, is_copy", labelled_pairs())
-def test_the_threshold_separates_syndicated_copies_from_other_stories(a, b, is_copy):
-    index = index_with(("a", a, "2026-06-12"))
-    assert (index.find_original(text_hash(b), minhash_of(b)) == "a") is is_copy
+def test_the_threshold_separates_syndicated_copies_from_other_stories(tmp_path, a, b, is_copy):
+    index = index_with(tmp_path, ("a", a, "2026-06-12"))
+    assert (original_url(index, b) == "a") is is_copy

@@ -9,6 +9,7 @@ from datasette.app import Datasette
 import yaml
 
 from crawler.dashboard import DATASETTE_DIR
+from tests.conftest import csto_monitor
 
 RESIDUE = ("top of page", "bottom of page", "Leave a Reply", "Similar Posts", "Write a comment",
            "Your email address will not be published", "Source: Steppe Observer")
@@ -192,3 +193,34 @@ def test_every_article_is_placed_in_a_story_and_a_copy_joins_its_originals(db):
     assert reports == 24 and stories <= 23  # the copy shares its original's story
     # the hand-written outlets report different events: no story joins two outlets' original reports
     assert db.execute("select max(outlets) from stories").fetchone()[0] <= 2
+
+
+def test_the_crawl_reads_new_names_and_suggests_the_person_not_in_actors_yml(db, crawled):
+    """The Russian sample article quotes a political scientist actors.yml does not track."""
+    names = {row["name"]: row for row in db.query("select * from names")}
+    assert names["Аркадий Зимин"]["kind"] == "person"
+    tracked = {"Путин", "Владимир Путин", "Пашинян", "Никол Пашинян", "ОДКБ", "Токаев", "Лукашенко"}
+    assert not tracked & set(names)
+    assert db.execute("select count(*) from articles where language = 'ru' and duplicate_of is null "
+                      "and names_read is null").fetchone()[0] == 0
+    result = csto_monitor("actors", "suggest", "--db", str(crawled["db"]))
+    assert result.returncode == 0 and "- name: Аркадий Зимин\n  kind: person\n  aliases:\n  - Зимин\n" in result.stdout
+
+
+def test_the_new_names_panel_ranks_names_with_their_outlets_and_a_sentence(crawled):
+    from datasette_dashboards import replace_opts_in_query
+
+    metadata = yaml.safe_load((DATASETTE_DIR / "metadata.yml").read_text())
+    datasette = Datasette([str(crawled["db"])], plugins_dir=str(DATASETTE_DIR / "plugins"), metadata=metadata)
+    panel = metadata["plugins"]["datasette-dashboards"]["desk"]["charts"]["new-names"]["query"]
+
+    def rows(**options):
+        sql = replace_opts_in_query(panel, options)
+        return asyncio.run(datasette.client.get("/monitor.json", params={"sql": sql, "_shape": "array", **options})).json()
+
+    found = {row["name"]: row for row in rows(date_start="2026-04-01", date_end="2026-05-10")}
+    zimin = found["Аркадий Зимин"]
+    assert (zimin["kind"], zimin["articles"], zimin["last_7_days"], zimin["outlets"]) == ("person", 1, 1, "Eurasia Wire")
+    assert zimin["rise_vs_weeks_before"] == "+1.0" and "Института евразийской безопасности" in zimin["example"]
+    assert "Аркадий Зимин" not in {row["name"] for row in rows(date_start="2026-04-01", date_end="2026-05-01")}
+    assert rows(date_start="2020-01-01", date_end="2020-02-01")[0]["name"] == "no new name in this period"

@@ -65,7 +65,7 @@ LAYERS = [
     ("stance", ("stance",)),
 ]
 SHARED = ("crawler.config", "crawler.counters", "crawler.items", "crawler.urls", "crawler.rules", "crawler.settings",
-          "crawler.stages", "crawler.sitemaps", "crawler.logformatter")  # configuration and vocabulary
+          "crawler.stages", "crawler.sitemaps", "crawler.logformatter", "crawler.cldr")  # configuration and vocabulary
 BOTTOM = ("storage", "stance")
 
 

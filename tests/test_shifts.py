@@ -86,6 +86,10 @@ def test_the_shifts_feed_and_panel_show_them(tmp_path):
     feed = feedparser.parse(response.content)
     assert response.status_code == 200 and not feed.bozo
     titles = {entry.title for entry in feed.entries}
+    end = (date.fromisoformat(week(8)) + timedelta(days=6)).isoformat()
+    assert {entry.link for entry in feed.entries} == {
+        f"/-/dashboards/desk?actor=Pashinyan&date_start={week(8)}&date_end={end}&group=Russian%20state"}
+    assert asyncio.run(datasette.client.get(feed.entries[0].link)).status_code == 200
     assert titles == {f"Pashinyan: more articles in the week of {week(8)} (Russian state)",
                       f"Pashinyan: more critical in the week of {week(8)} (Russian state)"}
     panel = metadata["plugins"]["datasette-dashboards"]["desk"]["charts"]["shifts"]["query"]

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from crawler.config import DEFAULT_ACTORS_FILE, load_actors
+from crawler.config import DEFAULT_ACTORS_FILE, ConfigError, load_actors
 from pipelines.actors import ActorFinder
 from pipelines.terms import TermMatcher
 
@@ -183,3 +183,30 @@ def test_a_followed_person_is_mentioned_by_the_pronouns_that_continue_its_paragr
     assert [m.surface for m in plain["Tokayev"]] == ["Tokayev", "Tokayev"]  # off unless asked (ACTORS_FOLLOW_PERSONS)
     country = ActorFinder(actors, follow_persons=True).find(None, "Russia is large. He said it is cold.")
     assert [m.surface for m in country["Russia"]] == ["Russia"]  # only persons are followed
+
+
+@pytest.mark.parametrize("text, language, actor, surface", [
+    ("Ղազախստանի նախագահը ժամանեց Մոսկվա։", "hy", "Kazakhstan", "Ղազախստանի"),  # Armenian, a case ending
+    ("Тоҷикистон ба машқҳо сарбоз фиристод.", "tg", "Tajikistan", "Тоҷикистон"),  # Tajik
+    ("Кыргызстанда шайлоо өттү.", "ky", "Kazakhstan", None),  # the Kyrgyz word for Kyrgyzstan is not Kazakhstan
+    ("Кыргызстанда шайлоо өттү.", "ky", "Kyrgyzstan", "Кыргызстанда"),
+    ("Прэзідэнт Расіі сустрэўся з дэлегацыяй.", "be", "Russia", "Расіі"),  # Belarusian: inflected by the morphology
+])
+def test_country_names_in_the_desks_other_languages_come_from_cldr(finder, text, language, actor, surface):
+    mentions = finder.find(None, text, language)
+    assert [m.surface for m in mentions.get(actor, [])] == ([surface] if surface else [])
+
+
+def test_cldr_adds_only_the_names_actors_yml_lacks_and_only_to_countries(tmp_path):
+    path = tmp_path / "actors.yml"
+    path.write_text("topic_keywords: [CSTO]\nalias_languages: [kk, uk]\nactors:\n"
+                    "  - name: Kazakhstan\n    kind: country\n    aliases: [Қазақстан*]\n"
+                    "  - name: Tokayev\n    kind: person\n    aliases: [Токаев]\n")
+    kazakhstan, tokayev = load_actors(path).actors
+    assert kazakhstan.aliases == ("Kazakhstan", "Қазақстан*", "Казахстан")  # the Kazakh name was there, the Ukrainian added
+    assert tokayev.aliases == ("Tokayev", "Токаев")
+    path.write_text(path.read_text().replace("[kk, uk]", "[kk, xx-nowhere]"))
+    with pytest.raises(ConfigError, match="alias_languages: 'xx-nowhere' is not a language CLDR knows"):
+        load_actors(path)
+    path.write_text(path.read_text().replace("alias_languages: [kk, xx-nowhere]\n", "alias_languages: []\n"))
+    assert load_actors(path).actors[0].aliases == ("Kazakhstan", "Қазақстан*")

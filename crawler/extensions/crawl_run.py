@@ -32,6 +32,7 @@ from crawler.storage.summaries import refresh_summaries
 from pipelines.store import StorePipeline, stop_crawl
 from crawler.rules import rules_from_settings
 from pipelines.actors import ActorFinder
+from pipelines.names import NameFinder, read_names
 from pipelines.stories import StoryRules, assign_stories
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,9 @@ class CrawlRun:
 
     def __init__(self, crawler, db_path: str, actors_file: str, health_rules: HealthRules,
                  outlet_health_rules: OutletHealthRules, outlet_health_day: str | None, shift_rules: ShiftRules,
-                 story_rules: StoryRules, sources_file: str, kind: str = "crawl"):
+                 story_rules: StoryRules, sources_file: str, kind: str = "crawl", names_models: dict | None = None):
         self.crawler = crawler
+        self.names_models = names_models or {}  # language -> NER model (pipelines/names.py)
         self.db_path = db_path
         self.sources_file = sources_file
         self.outlets = []  # sources.yml's, read when the run opens
@@ -102,7 +104,7 @@ class CrawlRun:
         extension = cls(crawler, settings.get("DB_PATH"), settings.get("ACTORS_FILE"), HealthRules.from_settings(settings),
                         OutletHealthRules.from_settings(settings), settings.get("OUTLET_HEALTH_DAY"),
                         rules_from_settings(ShiftRules, settings, "SHIFT_"), rules_from_settings(StoryRules, settings, "STORY_"),
-                        settings.get("SOURCES_FILE"), settings.get("RUN_KIND"))
+                        settings.get("SOURCES_FILE"), settings.get("RUN_KIND"), settings.getdict("NAMES_MODELS"))
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension
@@ -186,6 +188,8 @@ class CrawlRun:
         logger.info("dashboard summaries refreshed for %s", "every day" if days < 0 else f"{days} publication days")
         placed = assign_stories(self.db, self.story_rules, ActorFinder(self.actors))
         logger.info("stories: %d articles placed", placed)
+        named = read_names(self.db, NameFinder(ActorFinder(self.actors), self.names_models))
+        logger.info("new names: %d articles read", named)
         shifts = refresh_shifts(self.db, self.shift_rules)
         logger.info("shifts: %d weeks in which an actor's volume or stance left its baseline", shifts)
         logger.info("crawl run %s %s: %s", self.run_id, status, json.dumps(counts))

@@ -5,8 +5,8 @@
     scrapy crawl archive -a sources=sources.yml -a warc=a.warc.gz,b.warc ...
 
 - A web archive (`archive`): per outlet, its CDX server lists the captures under the outlet's URL
-  in the period (`ARCHIVE/cdx`, or the Internet Archive's, BACKFILL_WAYBACK_*); per original URL
-  the earliest capture with status 200 and an HTML type is fetched as it was archived
+  in the period and up to BACKFILL_CAPTURED_AFTER_DAYS after it (`ARCHIVE/cdx`, or the Internet
+  Archive's, BACKFILL_WAYBACK_*); per original URL the earliest capture with status 200 and an HTML type is fetched as it was archived
   (`ARCHIVE/TIMESTAMPid_/URL`), a redirect capture followed within the archive. The archive's
   HTTP goes through Scrapy: politeness, AutoThrottle, retries and Retry-After as for a crawl.
 - WARC or ARC files (`warc`, gzipped or not, read with warcio): every response record with status
@@ -20,7 +20,7 @@ which the relevance stage holds its publication date to. URLs whose outcome is a
 or run again after being killed, stores nothing twice and continues where it stopped.
 """
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 import json
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -90,7 +90,16 @@ class ArchiveSpider(OutletsSpider):
         else:
             base = f"{self.archive}/cdx"
         return (f"{base}?url={quote(outlet.url, safe='')}&matchType=prefix&output=json"
-                f"&from={self.period[0].replace('-', '')}&to={self.period[1].replace('-', '')}")
+                f"&from={self.period[0].replace('-', '')}&to={self.captured_until().replace('-', '')}")
+
+    def captured_until(self) -> str:
+        """The last day of captures listed: an article is often archived days after it was
+        published, so captures up to BACKFILL_CAPTURED_AFTER_DAYS after --until are read too (their
+        publication date must still be in the period)."""
+        if self.period[1] >= "9999":
+            return self.period[1]
+        later = date.fromisoformat(self.period[1]) + timedelta(days=self.crawler.settings.getint("BACKFILL_CAPTURED_AFTER_DAYS"))
+        return later.isoformat()
 
     def capture_url(self, timestamp: str, original: str) -> str:
         base = self.crawler.settings.get("BACKFILL_WAYBACK_CAPTURES") if self.archive == "wayback" else self.archive
@@ -157,7 +166,7 @@ class ArchiveSpider(OutletsSpider):
         meta = response.meta
         if response.status in REDIRECT_STATUSES:
             target = response.headers.get(b"Location", b"").decode("latin-1")
-            if not target or meta["redirects"] >= self.crawler.settings.getint("BACKFILL_MAX_REDIRECT_STATUSES"):
+            if not target or meta["redirects"] >= self.crawler.settings.getint("BACKFILL_MAX_REDIRECTS"):
                 self.record_error(meta["original"], "redirect capture without a target within the archive", outlet=outlet)
                 return
             target = response.urljoin(target)

@@ -1,5 +1,5 @@
 """Writing one article with its stances and signature: the single place rows enter `articles`,
-`stances` and `article_signatures`, used by the store stage and by benchmarks/dashboard.py.
+`stances`, `article_signatures` and `article_bands`, used by the store stage and by benchmarks/dashboard.py.
 
 The caller holds the transaction (`with db.atomic():`), so a crawl can write one article per
 transaction and a bulk load thousands.
@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from crawler.storage.signatures import store_band_keys
+
 logger = logging.getLogger(__name__)
 
 
@@ -20,6 +22,7 @@ def store_article(
     article: dict,
     stances: list[dict],
     minhash: bytes | None = None,
+    band_keys: list[int] | None = None,
     supersedes_id: int | None = None,
 ) -> int:
     """Insert `article` (a row of `articles`) with its `stances` (rows of `stances` without
@@ -33,6 +36,14 @@ def store_article(
         )
     if minhash:
         db["article_signatures"].insert({"article_id": article_id, "minhash": minhash})
+        if band_keys:
+            store_band_keys(db, article_id, band_keys)
+    store_stances(db, article_id, stances)
+    return article_id
+
+
+def store_stances(db: sqlite_utils.Database, article_id: int, stances: list[dict]) -> None:
+    """Insert (or replace) an article's `stances` rows; `evidence` a list of sentences."""
     db["stances"].insert_all(
         (
             {**stance, "article_id": article_id, "evidence": json.dumps(stance["evidence"], ensure_ascii=False)}
@@ -40,7 +51,6 @@ def store_article(
         ),
         replace=True,
     )
-    return article_id
 
 
 def count_stored_article(db: sqlite_utils.Database, run_id: int) -> None:

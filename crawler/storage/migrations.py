@@ -288,6 +288,33 @@ def backfill_provenance(db: sqlite_utils.Database) -> None:
     db.create_view("article_alerts", _ARTICLE_ALERTS_V2 + "    where a.source is null\n")
 
 
+
+@migrations()
+def duplicate_band_index(db: sqlite_utils.Database) -> None:
+    """The duplicate index on disk (crawler/storage/signatures.py): LSH band keys of every stored
+    signature, filled by the dedupe stage when it opens and by the store stage per article."""
+    db["article_bands"].create({"key": int, "article_id": int}, foreign_keys=[("article_id", "articles", "id")])
+    db["article_bands"].create_index(["key"])
+    db["article_bands"].create_index(["article_id"])
+    db["article_bands_layout"].create({"bands": int, "rows": int})
+
+
+@migrations()
+def new_names(db: sqlite_utils.Database) -> None:
+    """Persons and organisations named in stored articles that actors.yml does not track
+    (pipelines/names.py): `names` (one per person or organisation across languages, by `key`),
+    `article_names` (which article names it, as what, in which sentence), `articles.names_read`
+    (1 once the article was read for names)."""
+    db["names"].create({"id": int, "key": str, "name": str, "kind": str, "aliases": str}, pk="id", not_null={"key", "name"})
+    db["names"].create_index(["key"], unique=True)
+    db["article_names"].create(
+        {"article_id": int, "name_id": int, "surface": str, "sentence": str},
+        pk=("article_id", "name_id"),
+        foreign_keys=[("article_id", "articles", "id"), ("name_id", "names", "id")],
+    )
+    db["article_names"].create_index(["name_id"])
+    db["articles"].add_column("names_read", int)
+
 # --- frozen definitions the migrations above create ---------------------------------------
 # article_alerts v2: the strongest stance per article found through the stances primary key,
 # only for the articles a feed returns

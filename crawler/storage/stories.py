@@ -80,15 +80,24 @@ def save_story(db: sqlite_utils.Database, story: Story, article: UnplacedArticle
     db.execute("update articles set story_id = ? where id = ?", [story.id, article.id])
 
 
-def refresh_story_counts(db: sqlite_utils.Database, article_ids: set) -> None:
-    """articles, outlets, languages and the publication span of the stories these articles joined."""
+def refresh_story_counts(db: sqlite_utils.Database, article_ids: set, title_language: str = "en") -> None:
+    """articles, outlets, languages, the publication span, the representative and title (its
+    first original report in `title_language`, else its first) of the stories these articles joined."""
     ids = sorted(article_ids)
     for start in range(0, len(ids), 500):
-        refresh_story_counts_of(db, ids[start:start + 500])
+        refresh_story_counts_of(db, ids[start:start + 500], title_language)
 
 
-def refresh_story_counts_of(db: sqlite_utils.Database, article_ids: list[int]) -> None:
+def refresh_story_counts_of(db: sqlite_utils.Database, article_ids: list[int], title_language: str) -> None:
     marks = ",".join("?" * len(article_ids))
+    db.execute(f"""
+        update stories set representative_article_id = (
+          select a.id from articles a where a.story_id = stories.id
+          order by a.language = ? desc, a.duplicate_of is not null, coalesce(a.published, a.crawled_at), a.id limit 1)
+        where id in (select story_id from articles where id in ({marks}))""", [title_language, *article_ids])
+    db.execute(f"""
+        update stories set title = coalesce((select a.title from articles a where a.id = stories.representative_article_id), title)
+        where id in (select story_id from articles where id in ({marks}))""", list(article_ids))
     db.execute(f"""
         update stories set
           articles = (select count(*) from articles a where a.story_id = stories.id),
