@@ -11,7 +11,7 @@ one, oldest publication first; nothing already assigned is ever re-clustered. Th
   an English report of one event land near each other;
 - its anchors are the actors the actor finder found in it (in any language and inflected form)
   and the numbers of two or more digits in its title and first paragraph (not years): facts that
-  read the same in every language;
+  read the same in every language (places as anchors were tried and not kept: docs/measurements.md, Stories);
 - the candidates are the stories whose latest article was published at most `window_days` days
   before it (an index over recent stories: the work per article does not grow with the database);
 - its score for a candidate is the cosine similarity to the story's centroid (the mean of its
