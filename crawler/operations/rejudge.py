@@ -56,10 +56,15 @@ def rejudge_with(db, actor: Actor, models, batch_size: int, progress, executor) 
     counts = {"articles": 0, "mentioning": 0, "stances": 0, "reviewed_kept": 0, "days": 0, "names_forgotten": 0}
     days: set = set()
     started, last_id = time.perf_counter(), 0
+
+    def judge(article_id, title, language, mentions):
+        stance = judge_stances(models, language, title, mentions, batch_size)[0]
+        return article_id, stance_record(stance, actor_id, mentions[actor.name])
+
     while rows := db.execute("select id, title, text, language, date(published) from articles where id > ? "
                              "order by id limit ?", [last_id, BATCH]).fetchall():
         last_id = rows[-1][0]
-        to_judge = []
+        pending = []  # judged in the workers while the next articles are searched
         for article_id, title, text, language, day in rows:
             mentions = finder.find(title, text or "", language or "en")
             if not mentions:
@@ -68,15 +73,9 @@ def rejudge_with(db, actor: Actor, models, batch_size: int, progress, executor) 
             if article_id in reviewed:
                 counts["reviewed_kept"] += 1
                 continue
-            to_judge.append((article_id, title, language, mentions))
+            pending.append(executor.submit(judge, article_id, title, language, mentions))
             days.add(day)
-
-        def judge(article):
-            article_id, title, language, mentions = article
-            stance = judge_stances(models, language, title, mentions, batch_size)[0]
-            return article_id, stance_record(stance, actor_id, mentions[actor.name])
-
-        judged = list(executor.map(judge, to_judge))
+        judged = [future.result() for future in pending]
         with db.atomic():
             for article_id, record in judged:
                 store_stances(db, article_id, [record])
