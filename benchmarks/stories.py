@@ -7,8 +7,8 @@
 
 B-cubed (Bagga & Baldwin): for each report, precision is the share of its predicted story that
 truly is its story, recall the share of its true story that was predicted with it; both averaged
-over reports. The labelled set is 43 reports of 23 events from 6 October to 8 December 2022: three
-of the five real seed articles (read from ../shared/seeds) and reports written for the project,
+over reports. The labelled set is 43 reports of 23 events from 6 October to 8 December 2022: the
+five real seed articles (read from ../shared/seeds) and 38 reports written for the project,
 English and Russian, with 12 events reported in both languages, one event over two days (the
 Astana drills), and different events that share actors within days (Pashinyan at the summit and
 in parliament; Lukashenko hosting ministers, ordering an inspection, pardoning; Putin, Tokayev).
