@@ -208,7 +208,7 @@ class NameFinder:
 
     def tracked(self, surface: str) -> bool:
         if surface not in self.known:
-            self.known[surface] = any(True for _ in self.actor_finder.matcher.finditer(surface))
+            self.known[surface] = bool(self.actor_finder.matcher.keys_in(surface))
         return self.known[surface]
 
 

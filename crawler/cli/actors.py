@@ -3,7 +3,7 @@
 
 import click
 
-from crawler.cli.app import DEFAULT_DB, EXIT_CONFIG_ERROR, EXIT_FAILED, EXIT_LOCKED, fail, main, require_database
+from crawler.cli.app import DEFAULT_DB, exit_on_run_errors, fail, main, require_database
 from crawler.config import ConfigError
 
 
@@ -55,9 +55,9 @@ def rejudge(db, name, actors_file, stance_file):
     on the dashboard without a recrawl."""
     from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors, load_stance_models
     from crawler.operations.rejudge import rejudge as rejudge_actor
-    from crawler.storage.articles import StorageError, check_database_path
+    from crawler.storage.articles import check_database_path
     from crawler.storage.database import open_database
-    from crawler.storage.lock import CrawlLocked, database_lock
+    from crawler.storage.lock import database_lock
     import torch
 
     from pipelines.stance import stance_workers
@@ -65,7 +65,7 @@ def rejudge(db, name, actors_file, stance_file):
     from stance.registry import StanceModels
 
     require_database(db)
-    try:
+    with exit_on_run_errors():
         configured = load_actors(actors_file or DEFAULT_ACTORS_FILE).actors
         actor = next((a for a in configured if a.name.lower() == name.lower()), None)
         if actor is None:
@@ -79,12 +79,6 @@ def rejudge(db, name, actors_file, stance_file):
         with database_lock(db):
             counts = rejudge_actor(open_database(db), actor, models, progress=lambda line: click.echo(line, err=True),
                                    workers=workers)
-    except ConfigError as error:
-        fail(str(error), EXIT_CONFIG_ERROR)
-    except CrawlLocked as error:
-        fail(str(error), EXIT_LOCKED)
-    except StorageError as error:
-        fail(str(error), EXIT_FAILED)
     click.echo(f"{actor.name}: {counts['mentioning']} of {counts['articles']} articles mention it; {counts['stances']} "
                f"stances written ({counts['reviewed_kept']} reviewed kept), summaries of {counts['days']} days refreshed, "
                f"{counts['names_forgotten']} new names now tracked")

@@ -1,5 +1,6 @@
 """The `csto-monitor` command group, its exit codes and the helpers every command shares."""
 
+from contextlib import contextmanager
 from pathlib import Path
 import sys
 
@@ -15,6 +16,24 @@ EXIT_CODES = {"ok": 0, "partial": 1, "failed": EXIT_FAILED}
 def fail(message: str, code: int = 1) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+@contextmanager
+def exit_on_run_errors():
+    """A configuration error, a database another run holds, or one that cannot be written: one
+    line and its exit code (4, 3, 2) instead of a traceback."""
+    from crawler.config import ConfigError
+    from crawler.storage.articles import StorageError
+    from crawler.storage.lock import CrawlLocked
+
+    try:
+        yield
+    except ConfigError as error:
+        fail(str(error), EXIT_CONFIG_ERROR)
+    except CrawlLocked as error:
+        fail(str(error), EXIT_LOCKED)
+    except StorageError as error:
+        fail(str(error), EXIT_FAILED)
 
 
 def require_database(db: str) -> None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from crawler.cli.app import (DEFAULT_DB, EXIT_CODES, EXIT_CONFIG_ERROR, EXIT_FAILED, EXIT_LOCKED, fail, main, parse_overrides,
+from crawler.cli.app import (DEFAULT_DB, EXIT_CODES, EXIT_CONFIG_ERROR, EXIT_FAILED, exit_on_run_errors, fail, main, parse_overrides,
                               require_database)
 from crawler.config import DEFAULT_SOURCES_FILE, ConfigError
 
@@ -67,19 +67,11 @@ def run_or_exit(sources: str, db: str, *args, **kwargs) -> dict:
     """crawler.operations.run.run_crawl (the default database's folder made first); a configuration
     error, a locked or an unwritable database is one line and its exit code."""
     from crawler.operations.run import run_crawl
-    from crawler.storage.articles import StorageError
-    from crawler.storage.lock import CrawlLocked
 
     if db == DEFAULT_DB:
         Path(db).parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with exit_on_run_errors():
         return run_crawl(sources, db, *args, **kwargs)
-    except ConfigError as error:
-        fail(str(error), EXIT_CONFIG_ERROR)
-    except CrawlLocked as error:
-        fail(str(error), EXIT_LOCKED)
-    except StorageError as error:
-        fail(str(error), EXIT_FAILED)
 
 
 @main.command("check-outlets")
@@ -136,26 +128,20 @@ def stories_command(db, actors):
     stories of a database written by an earlier version without waiting for the next crawl."""
     from crawler.config import DEFAULT_ACTORS_FILE, load_actors
     from crawler.rules import default_rules
-    from crawler.storage.articles import StorageError, check_database_path
+    from crawler.storage.articles import check_database_path
     from crawler.storage.database import open_database
-    from crawler.storage.lock import CrawlLocked, database_lock
+    from crawler.storage.lock import database_lock
     from pipelines.actors import ActorFinder
     from pipelines.stories import StoryRules, assign_stories
 
     require_database(db)
-    try:
+    with exit_on_run_errors():
         check_database_path(db)  # its folder must be writable too: the stories are written into it
         finder = ActorFinder(load_actors(actors or DEFAULT_ACTORS_FILE).actors)
         with database_lock(db):
             database = open_database(db)
             placed = assign_stories(database, default_rules(StoryRules, "STORY_"), finder)
             stories = database.execute("select count(*) from stories").fetchone()[0]
-    except ConfigError as error:
-        fail(str(error), EXIT_CONFIG_ERROR)
-    except CrawlLocked as error:
-        fail(str(error), EXIT_LOCKED)
-    except StorageError as error:
-        fail(str(error), EXIT_FAILED)
     click.echo(f"{placed} articles placed; {stories} stories in {db}")
 
 

@@ -87,7 +87,7 @@ def rejudge_with(db, actor: Actor, models, batch_size: int, progress, executor) 
                      f"{counts['mentioning']} mention it ({elapsed / counts['articles'] * (total - counts['articles']):.0f} s left)")
     with db.atomic():
         if days:
-            recompute_days(db, sorted(days, key=lambda d: d or ""))
+            recompute_days(db, list(days))
         counts["names_forgotten"] = forget_names(db, names_now_tracked(db, finder))
     counts["days"] = len(days)
     refresh_shifts(db, default_rules(ShiftRules, "SHIFT_"))
@@ -98,6 +98,6 @@ def names_now_tracked(db: sqlite_utils.Database, finder: ActorFinder) -> list[in
     """The new names (crawler/storage/names.py) the actor finder now finds an actor in."""
     tracked = []
     for name_id, name, aliases in db.execute("select id, name, aliases from names"):
-        if any(any(True for _ in finder.matcher.finditer(text)) for text in [name, *json.loads(aliases or "[]")]):
+        if any(finder.matcher.keys_in(text) for text in [name, *json.loads(aliases or "[]")]):
             tracked.append(name_id)
     return tracked

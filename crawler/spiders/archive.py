@@ -6,8 +6,9 @@
 
 - A web archive (`archive`): per outlet, its CDX server lists the captures under the outlet's URL
   in the period and up to BACKFILL_CAPTURED_AFTER_DAYS after it (`ARCHIVE/cdx`, or the Internet
-  Archive's, BACKFILL_WAYBACK_*); per original URL the earliest capture with status 200 and an HTML type is fetched as it was archived
-  (`ARCHIVE/TIMESTAMPid_/URL`), a redirect capture followed within the archive. The archive's
+  Archive's, BACKFILL_WAYBACK_*); per original URL the earliest capture with status 200 and an
+  HTML type is fetched as it was archived (`ARCHIVE/TIMESTAMPid_/URL`), a redirect capture
+  followed within the archive. The archive's
   HTTP goes through Scrapy: politeness, AutoThrottle, retries and Retry-After as for a crawl.
 - WARC or ARC files (`warc`, gzipped or not, read with warcio): every response record with status
   200 and an HTML type under an outlet's URL, the first per URL. A truncated or corrupt record is
@@ -31,7 +32,7 @@ from scrapy.http import HtmlResponse, Headers
 from crawler import counters
 from crawler.config import load_sources
 from crawler.middlewares import REDIRECT_STATUSES
-from crawler.spiders.outlets import OutletsSpider, is_html, parse_since
+from crawler.spiders.outlets import OutletsSpider, is_html, parse_since, truthy
 from crawler.storage.database import open_database
 from crawler.storage.fetch_state import known_article_urls
 from crawler.urls import normalise_url
@@ -64,7 +65,7 @@ class ArchiveSpider(OutletsSpider):
         self.archive = archive.rstrip("/") if archive else None
         self.warc_files = [Path(p) for p in (warc.split(",") if isinstance(warc, str) else warc or [])]
         self.period = (parse_since(period_from) or "0001-01-01", parse_since(period_until) or "9999-12-31")
-        self.dry_run = str(dry_run).lower() in ("1", "true", "yes")
+        self.dry_run = truthy(dry_run)
         self.known: set[str] = set()
         self.found: dict[str, int] = {}  # outlet -> captures of articles to read (what --dry-run prints)
 

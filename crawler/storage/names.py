@@ -8,19 +8,19 @@ import json
 import sqlite_utils
 
 
+def unread(languages: list[str]) -> str:
+    """The condition on `articles` of the originals in `languages` not read for names yet."""
+    return f"names_read is null and duplicate_of is null and language in ({', '.join('?' * len(languages))})"
+
+
 def articles_to_read(db: sqlite_utils.Database, languages: list[str], limit: int) -> list[tuple]:
-    """(id, title, text, language) of originals in `languages` not read for names yet."""
-    marks = ", ".join("?" * len(languages))
-    return db.execute(
-        f"""select id, title, text, language from articles
-            where names_read is null and duplicate_of is null and language in ({marks}) order by id limit ?""",
-        [*languages, limit]).fetchall()
+    """(id, title, text, language) of the first `limit` originals not read yet."""
+    return db.execute(f"select id, title, text, language from articles where {unread(languages)} order by id limit ?",
+                      [*languages, limit]).fetchall()
 
 
 def unread_count(db: sqlite_utils.Database, languages: list[str]) -> int:
-    marks = ", ".join("?" * len(languages))
-    return db.execute(f"select count(*) from articles where names_read is null and duplicate_of is null "
-                      f"and language in ({marks})", languages).fetchone()[0]
+    return db.execute(f"select count(*) from articles where {unread(languages)}", languages).fetchone()[0]
 
 
 def save_names(db: sqlite_utils.Database, article_id: int, found: list) -> None:
