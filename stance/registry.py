@@ -7,9 +7,10 @@ stance: the pipeline stores its mentions with `model` = `none:LANG`.
 
 import logging
 from pathlib import Path
+import threading
 
 from stance.backends import SequenceClassifierStance, ZeroShotStance
-from stance.model import load_model
+from stance.model import load_model, model_directory
 
 logger = logging.getLogger(__name__)
 
@@ -44,15 +45,36 @@ def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path
 
 
 class StanceModels:
-    """The loaded models, in order of preference."""
+    """The configured models, in order of preference. Built from stance.yml's entries, each model
+    is loaded when an article in one of its languages first needs it, in the thread that asks: a
+    crawl with nothing new to judge loads none, a crawl of English articles only the English one."""
 
-    def __init__(self, models: list):
-        self.models = models
+    def __init__(self, models: list | None = None, specs: list[dict] | None = None, build=None):
+        self.loaded = dict(enumerate(models or []))
+        self.languages = [tuple(m.languages) for m in models] if models is not None else [tuple(s["languages"]) for s in specs]
+        self.specs, self.build = specs, build
+        self.lock = threading.Lock()
 
     @classmethod
     def from_specs(cls, specs: list[dict], device: str = "cpu", default_model_dir=None, threads: int = 1) -> "StanceModels":
-        return cls([build_backend(spec, device, default_model_dir, threads) for spec in specs])
+        for spec in specs:  # a missing model folder is an error now, not when its first article comes
+            if spec.get("backend", "default") == "default":
+                model_directory(spec.get("model") or default_model_dir)
+        return cls(specs=specs, build=lambda spec: build_backend(spec, device, default_model_dir, threads))
+
+    def covers(self, language: str | None) -> bool:
+        """Whether a model is configured for `language` (nothing is loaded to tell)."""
+        return self.index_for(language) is not None
+
+    def index_for(self, language: str | None) -> int | None:
+        return next((index for index, languages in enumerate(self.languages) if language in languages), None)
 
     def for_language(self, language: str | None):
-        """The model that judges `language`, or None when no model covers it."""
-        return next((model for model in self.models if language in model.languages), None)
+        """The model that judges `language` (loaded on first use), or None when no model covers it."""
+        index = self.index_for(language)
+        if index is None:
+            return None
+        with self.lock:
+            if index not in self.loaded:
+                self.loaded[index] = self.build(self.specs[index])
+            return self.loaded[index]

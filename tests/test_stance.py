@@ -125,12 +125,12 @@ def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on
 
 def test_the_larger_english_model_is_target_dependent_and_meets_its_floor(larger_model_on_devtest):
     """stance/models/mpnet-newsmtsc over all-mpnet-base-v2 unpacked from its packages (56 of 64
-    contrasts and 0.837 on all of devtest_mt when shipped, 0.824 on the slice)."""
+    contrasts and 0.837 on all of devtest_mt when shipped, 0.856 on the slice)."""
     right, total = contrasts_judged_right(larger_model_on_devtest["model"])
     assert total == 64 and right >= 52, right
     result = larger_model_on_devtest["scores"]
-    assert result["n"] == 400
-    assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt_first400_mpnet"], result
+    assert result["n"] == 200
+    assert result["macro_f1"] >= FLOORS["stance_macro_f1_newsmtsc_devtest_mt_first200_mpnet"], result
 
 
 def test_a_marked_target_keeps_its_span_and_the_rest_of_the_sentence():

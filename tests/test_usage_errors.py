@@ -132,3 +132,14 @@ def test_stance_eval_of_a_binary_file_names_the_file(tmp_path):
     assert result.returncode == 1
     line = one_line(result)
     assert str(binary) in line and "not a text file" in line
+
+
+def test_a_stance_model_folder_that_does_not_exist_is_one_line_and_exit_4(tmp_path):
+    """Found before anything runs, though the models themselves load when their first article comes."""
+    stance_file = tmp_path / "stance.yml"
+    stance_file.write_text("models:\n  - name: mine\n    backend: default\n    model: /no/such/model\n    languages: [en]\n")
+    result = csto_monitor("crawl", "--db", str(tmp_path / "monitor.db"), "--set", f"STANCE_FILE={stance_file}")
+    assert result.returncode == 4, result.stderr[-2000:]
+    line = one_line(result)
+    assert line.startswith(f"error: {stance_file}: models[0]: no stance model in /no/such/model")
+    assert not (tmp_path / "monitor.db").exists()

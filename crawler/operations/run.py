@@ -10,8 +10,9 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.project import get_project_settings
 
 from crawler import counters
-from crawler.config import ConfigError, load_actors, load_sources
+from crawler.config import ConfigError, load_actors, load_sources, load_stance_models
 from crawler.extensions.crawl_run import CrawlRun
+from crawler.stages import stage_name
 from crawler.storage.articles import StorageError, check_database_path, check_writable, mark_unfinished_run
 from crawler.storage.database import open_database, utc_now
 from crawler.storage.lock import database_lock
@@ -77,6 +78,7 @@ def run_crawl(
     settings = project_settings(DB_PATH=str(db_path), SOURCES_FILE=str(sources), ACTORS_FILE=actors, **settings_overrides)
     load_sources(sources)
     load_actors(settings.get("ACTORS_FILE"))
+    check_stance_models(settings)
     if settings.get("SCRAPE_ROLE") == "fetcher":  # writes no database: no lock, nothing to check
         crawler = crawl_once(settings, sources, since, refresh)
         stats = crawler.stats.get_stats()
@@ -98,6 +100,23 @@ def run_crawl(
             return rows[0] if rows else {}
         finally:
             db.close()
+
+
+def check_stance_models(settings) -> None:
+    """When the stance stage is on: stance.yml read and the folder of each of its default-backend
+    models found (ConfigError naming the entry), before anything runs; the models themselves load
+    when their first article comes."""
+    if "stance" not in {stage_name(path) for path in settings.getdict("ITEM_PIPELINES")}:
+        return
+    from stance.model import model_directory
+
+    path = settings.get("STANCE_FILE")
+    for index, spec in enumerate(load_stance_models(path)):
+        if spec["backend"] == "default":
+            try:
+                model_directory(spec.get("model") or settings.get("STANCE_MODEL_DIR"))
+            except FileNotFoundError as error:
+                raise ConfigError(f"{path}: models[{index}]: {error}") from None
 
 
 def crawl_once(settings, sources: str, since: str | None, refresh: bool, spider: str = "outlets",
