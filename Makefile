@@ -56,7 +56,7 @@ pywb: $(PYWB)
 # Two workers, each taking whole test files (their module fixtures are built once): about 5 minutes
 # here against 6.5 on one.
 test: $(INSTALLED) $(MPNET_INSTALLED) $(PYWB) chromium redis
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 clean:
 	rm -rf $(VENV) .venv-pywb data/monitor.db*

@@ -215,3 +215,17 @@ def newsmtsc_slice(tmp_path, name: str, lines: int):
     sample = tmp_path / f"slice-{name}"
     sample.write_text("".join(text.splitlines(keepends=True)[:lines]), encoding="utf-8")
     return sample
+
+
+# The test files that take longest on two cores (pytest --durations, December 2026), first: xdist
+# hands whole files to the workers in collection order (`make test` passes --no-loadscope-reorder,
+# which would otherwise put files with many tests first), so no long file starts last while the
+# other worker idles. Files not named here follow, in collection order; only speed hangs on this.
+LONGEST_FIRST = ("test_operations.py", "test_backfill.py", "test_reviews.py", "test_browser.py", "test_end_to_end.py",
+                 "test_stance.py", "test_hostile_sites.py", "test_demo.py", "test_scale_out.py", "test_usage_errors.py",
+                 "test_distillation.py", "test_dashboard.py", "test_russian_stance.py", "test_training.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: index for index, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's own order kept
