@@ -53,8 +53,8 @@ $(PYWB):
 
 pywb: $(PYWB)
 
-# Two workers, each taking whole test files (their module fixtures are built once): about 5 minutes
-# here against 6.5 on one.
+# Two workers, each taking whole test files (their module fixtures are built once), the longest
+# files first (tests/conftest.py): about 7.5 minutes on 2 cores (docs/measurements.md, Test suite time).
 test: $(INSTALLED) $(MPNET_INSTALLED) $(PYWB) chromium redis
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 

@@ -11,6 +11,7 @@ import threading
 
 from stance.backends import SequenceClassifierStance, ZeroShotStance
 from stance.model import load_model, model_directory
+from stance.quiet import quiet_loading
 
 logger = logging.getLogger(__name__)
 
@@ -76,5 +77,6 @@ class StanceModels:
             return None
         with self.lock:
             if index not in self.loaded:
-                self.loaded[index] = self.build(self.specs[index])
+                with quiet_loading():  # whoever asks first: no progress bars in a crawl's output
+                    self.loaded[index] = self.build(self.specs[index])
             return self.loaded[index]

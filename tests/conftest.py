@@ -71,16 +71,20 @@ def crawled(sample_outlets, tmp_path_factory):
     folder = tmp_path_factory.mktemp("crawl")
     sources = sample_outlets.write_sources(folder / "sources.yml")
     db = folder / "monitor.db"
+    # what the outlets were asked before (an earlier test file's crawls in this worker) is not this crawl's
+    requests_before = {o.name: len(o.requests) for o in sample_outlets.outlets}
+    statuses_before = {o.name: len(o.statuses) for o in sample_outlets.outlets}
     first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), *FAST)
     assert first.returncode == 0, first.stderr[-3000:]
-    requests_first = {o.name: list(o.requests) for o in sample_outlets.outlets}
-    statuses_first = {o.name: list(o.statuses) for o in sample_outlets.outlets}
+    requests_first = {o.name: list(o.requests)[requests_before[o.name]:] for o in sample_outlets.outlets}
+    statuses_first = {o.name: list(o.statuses)[statuses_before[o.name]:] for o in sample_outlets.outlets}
     second = scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}", *FAST)
     assert second.returncode == 0, second.stderr[-3000:]
     requests_second = {
-        o.name: list(o.requests)[len(requests_first[o.name]) :] for o in sample_outlets.outlets
+        o.name: list(o.requests)[requests_before[o.name] + len(requests_first[o.name]) :] for o in sample_outlets.outlets
     }
-    statuses_second = {o.name: list(o.statuses)[len(statuses_first[o.name]) :] for o in sample_outlets.outlets}
+    statuses_second = {o.name: list(o.statuses)[statuses_before[o.name] + len(statuses_first[o.name]) :]
+                       for o in sample_outlets.outlets}
     return {
         "db": db,
         "statuses_first": statuses_first,

@@ -233,11 +233,12 @@ def stance_eval(file, reviews, db, articles, model_dir, stance_file, language, h
         from crawler.config import DEFAULT_STANCE_FILE
 
         stance_file = stance_file or (None if model_dir else str(DEFAULT_STANCE_FILE))
-    model = model_to_measure(model_dir, stance_file, language, None)
     if articles:
-        click.echo(json.dumps(evaluate_article_file(model, file)))
+        click.echo(json.dumps(evaluate_article_file(model_to_measure(model_dir, stance_file, language, None), file)))
         return
-    mentions, labels = read_labelled(file, held_out, "held-out")
+    load = model_loader(model_dir, stance_file, language, None)  # a missing model is said first
+    mentions, labels = read_labelled(file, held_out, "held-out")  # then a bad file, before the model loads
+    model = load()
     click.echo(f"evaluating {model.name} on {len(mentions)} mentions from {file}")
     result = evaluate(model, mentions, labels)
     if russian:
@@ -338,8 +339,17 @@ def refit_on_reviews(rows, desk, reviewed, regularisation: float, desk_weight: f
 def model_to_measure(model_dir: str | None, stance_file: str | None, language: str, default: str | None):
     """The model a stance.yml assigns to `language`, or the model folder (the default when None);
     a missing or broken one is one line and exit 4."""
-    from stance.model import load_model
+    return model_loader(model_dir, stance_file, language, default)()
+
+
+def model_loader(model_dir: str | None, stance_file: str | None, language: str, default: str | None):
+    """What `model_to_measure` loads, found now (a missing model is one line and exit 4) and
+    loaded when the returned function is called (a broken one is one line and exit 4 then)."""
+    from stance.model import load_model, model_directory
     from stance.registry import build_backend
+
+    def failing(error):
+        fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
 
     try:
         if stance_file:
@@ -347,10 +357,21 @@ def model_to_measure(model_dir: str | None, stance_file: str | None, language: s
             if spec is None:
                 fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages",
                      EXIT_CONFIG_ERROR)
-            return build_backend(spec, default_model_dir=model_dir)
-        return load_model(model_dir or default)
+            if spec["backend"] == "default":
+                model_directory(spec.get("model") or model_dir)
+            load = lambda: build_backend(spec, default_model_dir=model_dir)  # noqa: E731
+        else:
+            model_directory(model_dir or default)
+            load = lambda: load_model(model_dir or default)  # noqa: E731
     except (ConfigError, ValueError, OSError) as error:
-        fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
+        failing(error)
+
+    def loaded():
+        try:
+            return load()
+        except (ConfigError, ValueError, OSError) as error:
+            failing(error)
+    return loaded
 
 
 def evaluate_article_file(model, path: str) -> dict:
