@@ -92,13 +92,13 @@ def test_a_second_backfill_stores_nothing_twice(from_warc):
     assert kinds == ["backfill", "backfill"]
 
 
-def test_a_truncated_record_is_one_warning_and_the_rest_is_read(year, tmp_path):
+def test_a_truncated_record_is_one_warning_and_the_rest_is_read(year, from_warc, tmp_path):
     db = tmp_path / "monitor.db"
     result = backfill(year, db, "--warc", str(year["cut"]), "--progress", *NO_STANCE)
     assert result.returncode in (0, 1), result.stderr[-3000:]
     assert "truncated or corrupt record" in result.stderr
     assert re.search(r"; (\d+) of \1 captures", result.stderr)  # the progress line says what was left
-    assert len(stored(db)) == len(stored(year["folder"] / "warc.db"))
+    assert len(stored(db)) == len(stored(from_warc["db"]))
 
 
 def test_the_dashboard_shows_where_each_week_came_from_and_feeds_leave_backfills_out(from_warc, crawled, tmp_path):
