@@ -45,23 +45,29 @@ def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path
     raise ValueError(f"unknown stance backend {backend!r}")
 
 
+def check_model_folder(spec: dict, default_model_dir: str | Path | None = None) -> None:
+    """FileNotFoundError (one line) when a default-backend entry's model folder holds no model;
+    nothing is loaded. Other backends name Hugging Face models, found only when they load."""
+    if spec.get("backend", "default") == "default":
+        model_directory(spec.get("model") or default_model_dir)
+
+
 class StanceModels:
     """The configured models, in order of preference. Built from stance.yml's entries, each model
     is loaded when an article in one of its languages first needs it, in the thread that asks: a
     crawl with nothing new to judge loads none, a crawl of English articles only the English one."""
 
-    def __init__(self, models: list | None = None, specs: list[dict] | None = None, build=None):
-        self.loaded = dict(enumerate(models or []))
-        self.languages = [tuple(m.languages) for m in models] if models is not None else [tuple(s["languages"]) for s in specs]
+    def __init__(self, specs: list[dict], build):
         self.specs, self.build = specs, build
+        self.languages = [tuple(spec["languages"]) for spec in specs]
+        self.loaded = {}
         self.lock = threading.Lock()
 
     @classmethod
     def from_specs(cls, specs: list[dict], device: str = "cpu", default_model_dir=None, threads: int = 1) -> "StanceModels":
         for spec in specs:  # a missing model folder is an error now, not when its first article comes
-            if spec.get("backend", "default") == "default":
-                model_directory(spec.get("model") or default_model_dir)
-        return cls(specs=specs, build=lambda spec: build_backend(spec, device, default_model_dir, threads))
+            check_model_folder(spec, default_model_dir)
+        return cls(specs, lambda spec: build_backend(spec, device, default_model_dir, threads))
 
     def covers(self, language: str | None) -> bool:
         """Whether a model is configured for `language` (nothing is loaded to tell)."""

@@ -71,20 +71,19 @@ def crawled(sample_outlets, tmp_path_factory):
     folder = tmp_path_factory.mktemp("crawl")
     sources = sample_outlets.write_sources(folder / "sources.yml")
     db = folder / "monitor.db"
-    # what the outlets were asked before (an earlier test file's crawls in this worker) is not this crawl's
-    requests_before = {o.name: len(o.requests) for o in sample_outlets.outlets}
-    statuses_before = {o.name: len(o.statuses) for o in sample_outlets.outlets}
-    first = csto_monitor("crawl", "--sources", str(sources), "--db", str(db), *FAST)
-    assert first.returncode == 0, first.stderr[-3000:]
-    requests_first = {o.name: list(o.requests)[requests_before[o.name]:] for o in sample_outlets.outlets}
-    statuses_first = {o.name: list(o.statuses)[statuses_before[o.name]:] for o in sample_outlets.outlets}
-    second = scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}", *FAST)
-    assert second.returncode == 0, second.stderr[-3000:]
-    requests_second = {
-        o.name: list(o.requests)[requests_before[o.name] + len(requests_first[o.name]) :] for o in sample_outlets.outlets
-    }
-    statuses_second = {o.name: list(o.statuses)[statuses_before[o.name] + len(statuses_first[o.name]) :]
-                       for o in sample_outlets.outlets}
+    def asked(run):
+        """(requests, statuses) per outlet during `run()` only: an earlier test file's crawls in
+        this worker asked the same outlets before."""
+        before = {o.name: (len(o.requests), len(o.statuses)) for o in sample_outlets.outlets}
+        result = run()
+        assert result.returncode == 0, result.stderr[-3000:]
+        return (result, {o.name: list(o.requests)[before[o.name][0]:] for o in sample_outlets.outlets},
+                {o.name: list(o.statuses)[before[o.name][1]:] for o in sample_outlets.outlets})
+
+    first, requests_first, statuses_first = asked(
+        lambda: csto_monitor("crawl", "--sources", str(sources), "--db", str(db), *FAST))
+    second, requests_second, statuses_second = asked(
+        lambda: scrapy("crawl", "outlets", "-a", f"sources={sources}", "-s", f"DB_PATH={db}", *FAST))
     return {
         "db": db,
         "statuses_first": statuses_first,

@@ -346,7 +346,7 @@ def model_loader(model_dir: str | None, stance_file: str | None, language: str, 
     """What `model_to_measure` loads, found now (a missing model is one line and exit 4) and
     loaded when the returned function is called (a broken one is one line and exit 4 then)."""
     from stance.model import load_model, model_directory
-    from stance.registry import build_backend
+    from stance.registry import build_backend, check_model_folder
 
     def failing(error):
         fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
@@ -357,8 +357,7 @@ def model_loader(model_dir: str | None, stance_file: str | None, language: str, 
             if spec is None:
                 fail(f"{stance_file}: no model is configured for language '{language}'; add it to a model's languages",
                      EXIT_CONFIG_ERROR)
-            if spec["backend"] == "default":
-                model_directory(spec.get("model") or model_dir)
+            check_model_folder(spec, model_dir)
             load = lambda: build_backend(spec, default_model_dir=model_dir)  # noqa: E731
         else:
             model_directory(model_dir or default)

@@ -108,15 +108,14 @@ def check_stance_models(settings) -> None:
     when their first article comes."""
     if "stance" not in {stage_name(path) for path in settings.getdict("ITEM_PIPELINES")}:
         return
-    from stance.model import model_directory
+    from stance.registry import check_model_folder
 
     path = settings.get("STANCE_FILE")
     for index, spec in enumerate(load_stance_models(path)):
-        if spec["backend"] == "default":
-            try:
-                model_directory(spec.get("model") or settings.get("STANCE_MODEL_DIR"))
-            except FileNotFoundError as error:
-                raise ConfigError(f"{path}: models[{index}]: {error}") from None
+        try:
+            check_model_folder(spec, settings.get("STANCE_MODEL_DIR"))
+        except FileNotFoundError as error:
+            raise ConfigError(f"{path}: models[{index}]: {error}") from None
 
 
 def crawl_once(settings, sources: str, since: str | None, refresh: bool, spider: str = "outlets",
