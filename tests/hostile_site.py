@@ -2,9 +2,11 @@
 huge sitemaps, wrong charsets, PDFs at article URLs, redirect loops, pages that hang or never
 end, 429 with Retry-After. Written for the project's tests; every text is invented."""
 
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 import threading
 import time
+
+from crawler.samples.server import LocalServer
 
 PARAGRAPHS = [
     "The CSTO defence ministers met in Bishkek to discuss the alliance's joint air defence system.",
@@ -184,8 +186,7 @@ class HostileSite:
             def log_message(self, format, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        self._server = LocalServer(Handler)  # /a/slow answers long after the crawl hung up: no traceback then
         self.base = f"http://127.0.0.1:{self._server.server_address[1]}/"
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self

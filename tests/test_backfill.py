@@ -15,6 +15,7 @@ import urllib.request
 
 import pytest
 
+from crawler.samples.server import LocalServer
 from tests.archive_samples import sample_outlets, write_year
 from tests.conftest import NO_STANCE, PROJECT, csto_monitor
 
@@ -208,7 +209,7 @@ def test_the_internet_archive_layout_reads_its_cdx_server_and_captures_from_the_
 @pytest.fixture
 def cdx_failing_for_one_outlet(pywb):
     """pywb behind a proxy whose CDX answers 500 for the Eurasia Wire's captures."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from http.server import BaseHTTPRequestHandler
     import threading
     import urllib.error
 
@@ -234,7 +235,7 @@ def cdx_failing_for_one_outlet(pywb):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    server = LocalServer(Proxy)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/year"

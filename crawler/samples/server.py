@@ -21,6 +21,7 @@ from pathlib import Path
 import threading
 from xml.sax.saxutils import escape
 import hashlib
+import sys
 
 import jinja2
 import yaml
@@ -249,18 +250,32 @@ def handler_for(outlet: SampleOutlet):
     return Handler
 
 
+class LocalServer(ThreadingHTTPServer):
+    """An HTTP server on 127.0.0.1 for crawls to read, each request in a daemon thread. A crawler
+    that hangs up before the answer is sent (it gave up waiting, or was stopped) is no error of the
+    server's: socketserver would print its traceback to stderr, into whatever output is read then."""
+
+    daemon_threads = True
+
+    def __init__(self, handler):
+        super().__init__(("127.0.0.1", 0), handler)
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 class SampleOutlets:
     """Start every bundled outlet on its own free port of 127.0.0.1 (a context manager)."""
 
     def __init__(self, directory: Path = HERE, extra: list[dict] = ()):
         """The outlets of `directory`'s YAML files, and `extra` outlet specs (the demo's year)."""
         self.outlets = [SampleOutlet(path) for path in sorted(directory.glob("*.yml"))] + [SampleOutlet(spec) for spec in extra]
-        self._servers: list[ThreadingHTTPServer] = []
+        self._servers: list[LocalServer] = []
 
     def __enter__(self) -> "SampleOutlets":
         for outlet in self.outlets:
-            server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(outlet))
-            server.daemon_threads = True
+            server = LocalServer(handler_for(outlet))
             outlet.base = f"http://127.0.0.1:{server.server_address[1]}/"
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self._servers.append(server)
