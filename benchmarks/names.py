@@ -15,8 +15,6 @@ import sys
 import tempfile
 import time
 
-import torch
-
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
@@ -56,7 +54,6 @@ def main() -> None:
         names = db.execute("select count(*) from names").fetchone()[0]
         actor = next(a for a in load_actors(DEFAULT_ACTORS_FILE).actors if a.name == args.actor)
         workers, threads = stance_workers()  # as `csto-monitor rejudge` and the stance stage
-        torch.set_num_threads(threads)
         with quiet_loading():
             models = StanceModels.from_specs(load_stance_models(DEFAULT_STANCE_FILE), threads=threads)
         started = time.perf_counter()

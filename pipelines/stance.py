@@ -14,8 +14,6 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 import os
 
-import torch
-
 from crawler import settings as defaults
 from crawler.config import load_stance_models
 from stance import judge_article
@@ -47,8 +45,6 @@ class StancePipeline:
         )
 
     def open_spider(self, spider=None):
-        if self.device == "cpu":
-            torch.set_num_threads(self.threads_per_worker)
         self.models = StanceModels.from_specs(self.specs, device=self.device, default_model_dir=self.model_dir,
                                               threads=self.threads_per_worker)
         self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="stance")

@@ -51,14 +51,16 @@ class MentionEncoder:
     """Turns mentions into fixed-size feature vectors with a frozen encoder."""
 
     def __init__(self, encoder_path: str | Path | None = None, max_length: int = 128, device: str = "cpu",
-                 target_marker: str | None = None):
+                 target_marker: str | None = None, model=None):
+        """`model`: a stand-in for the transformers encoder at `encoder_path` (the int8 copy,
+        stance/quantized.py), which is then never loaded."""
         path = str(encoder_path or default_encoder_path())
         self.path = path
         self.max_length = max_length
         self.target_marker = target_marker  # written around the mention in the encoder's input
         self.device = torch.device(device)
         self.tokenizer = load_tokenizer(path)
-        self.model = AutoModel.from_pretrained(path).to(self.device).eval()
+        self.model = model if model is not None else AutoModel.from_pretrained(path).to(self.device).eval()
 
     @property
     def dimension(self) -> int:

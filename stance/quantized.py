@@ -4,11 +4,14 @@ same macro-F1 (see docs/stance-experiments.md, Stance speed).
 
 The quantized copy is derived from the loaded encoder (the packaged MiniLM with the model's
 adapters merged in) the first time it is needed and kept in a cache folder under a name that is
-a hash of the encoder's weights, so a retrained model never reuses a stale copy. It is written
-to a temporary file and renamed into place: an interrupted export leaves nothing half-written.
+a hash of what the encoder is made of (the packaged weights and the model folder's adapters or
+layers), so a retrained model never reuses a stale copy, and a crawl that finds the copy loads
+neither the PyTorch encoder nor its adapters. It is written to a temporary file and renamed into
+place: an interrupted export leaves nothing half-written.
 """
 
 import hashlib
+import json
 import logging
 import os
 from pathlib import Path
@@ -120,6 +123,48 @@ class OnnxInt8Encoder:
         feed = {name: (batch[name] if name in batch else torch.zeros_like(batch["input_ids"])).cpu().numpy()
                 for name in self.inputs}
         return BaseModelOutput(last_hidden_state=torch.from_numpy(self.session.run(None, feed)[0]))
+
+
+def folder_digest(directory: Path, config: dict, encoder_path: Path, keep_float: tuple[str, ...]) -> str:
+    """What a model folder's encoder is made of, hashed without loading it: the export recipe,
+    the packaged encoder's weight files and the folder's adapters or layers (a retrained model or
+    a reinstalled encoder never reuses a stale copy; a new head or combination keeps it)."""
+    import onnxruntime
+
+    digest = hashlib.sha256(f"{EXPORT_RECIPE} {sorted(keep_float)} onnxruntime {onnxruntime.__version__}".encode())
+    parts = {key: config.get(key) for key in ("encoder", "adapter", "layers")}
+    digest.update(json.dumps(parts, sort_keys=True).encode())
+    files = sorted(p for p in encoder_path.iterdir() if p.suffix in (".safetensors", ".bin"))
+    files += [directory / config[key]["file"] for key in ("adapter", "layers") if key in config]
+    for path in files:
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def load_int8_model(directory: str | Path | None, threads: int = 1):
+    """A model folder's StanceModel with its encoder run by ONNX Runtime in int8. The int8 copy
+    is found in the cache by `folder_digest`, so once it exists neither the transformers encoder
+    nor the adapters are loaded; the first time, the PyTorch model is loaded and exported."""
+    from stance.features import default_encoder_path
+    from stance.folders import CONFIG_FILE, model_directory
+    from stance.model import encoder_location, load_model
+    from transformers import AutoConfig
+
+    directory = model_directory(directory)
+    config = json.loads((directory / CONFIG_FILE).read_text())
+    keep_float = tuple(config.get("int8_keep_float", KEEP_FLOAT))
+    encoder_path = Path(encoder_location(config["encoder"]) or default_encoder_path())
+    target = cache_dir() / "onnx-int8" / f"model-{folder_digest(directory, config, encoder_path, keep_float)}.onnx"
+    if not target.exists():
+        model = load_model(directory)
+        logger.info("quantizing the stance encoder to int8 for ONNX Runtime (once): %s", target)
+        export_int8(model.encoder.model, model.encoder.tokenizer, target, keep_float)
+        model.encoder.model = OnnxInt8Encoder(target, model.encoder.model.config, threads)
+        return model
+    return load_model(directory, encoder_model=OnnxInt8Encoder(target, AutoConfig.from_pretrained(encoder_path), threads))
 
 
 def quantize_encoder(encoder, threads: int = 1, keep_float: tuple[str, ...] = KEEP_FLOAT) -> None:

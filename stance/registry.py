@@ -9,8 +9,7 @@ import logging
 from pathlib import Path
 import threading
 
-from stance.backends import SequenceClassifierStance, ZeroShotStance
-from stance.model import load_model, model_directory
+from stance.folders import model_directory
 from stance.quiet import quiet_loading
 
 logger = logging.getLogger(__name__)
@@ -18,19 +17,31 @@ logger = logging.getLogger(__name__)
 RUNTIMES = ("torch", "onnx-int8")
 
 
-def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path | None = None, threads: int = 1):
+def build_backend(spec: dict, device: str = "cpu", default_model_dir: str | Path | None = None,
+                  threads: int | None = None):
     """A loaded model for one entry of stance.yml (see crawler.config.load_stance_models);
-    `threads`: CPU threads each call of the model may use."""
+    `threads`: CPU threads each call of the model may use (PyTorch's own choice when None)."""
     backend, languages = spec.get("backend", "default"), spec["languages"]
-    if backend == "default":
-        model = load_model(spec.get("model") or default_model_dir, device=device)
-        if spec.get("runtime", "torch") == "onnx-int8":
-            if device == "cpu":
-                from stance.quantized import KEEP_FLOAT, quantize_encoder
+    # imported here: a crawl with nothing new to judge never imports PyTorch or transformers
+    import torch
 
-                quantize_encoder(model.encoder, threads, tuple(model.config.get("int8_keep_float", KEEP_FLOAT)))
-            else:
+    from stance.backends import SequenceClassifierStance, ZeroShotStance
+    from stance.model import load_model
+
+    if device == "cpu" and threads:
+        torch.set_num_threads(threads)
+    threads = threads or torch.get_num_threads()
+
+    if backend == "default":
+        directory = spec.get("model") or default_model_dir
+        if spec.get("runtime", "torch") == "onnx-int8" and device == "cpu":
+            from stance.quantized import load_int8_model
+
+            model = load_int8_model(directory, threads)
+        else:
+            if spec.get("runtime", "torch") == "onnx-int8":
                 logger.info("runtime onnx-int8 is for CPUs; %s runs the PyTorch encoder on %s", spec.get("name"), device)
+            model = load_model(directory, device=device)
         model.languages = tuple(languages)
         model.name = spec.get("name") or model.name
         return model
@@ -64,7 +75,8 @@ class StanceModels:
         self.lock = threading.Lock()
 
     @classmethod
-    def from_specs(cls, specs: list[dict], device: str = "cpu", default_model_dir=None, threads: int = 1) -> "StanceModels":
+    def from_specs(cls, specs: list[dict], device: str = "cpu", default_model_dir=None,
+                   threads: int | None = None) -> "StanceModels":
         for spec in specs:  # a missing model folder is an error now, not when its first article comes
             check_model_folder(spec, default_model_dir)
         return cls(specs, lambda spec: build_backend(spec, device, default_model_dir, threads))

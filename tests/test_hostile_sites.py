@@ -12,9 +12,10 @@ from tests.conftest import NO_STANCE, csto_monitor
 from tests.hostile_site import JAVASCRIPT_LINK, RECENT_IN_BIG_SITEMAP, HostileSite
 
 # a local page answers in milliseconds; the timeout is for /a/slow only, and long enough that a busy
-# machine (the stance stage of another test on both cores) never times out a page that answers.
-# A timed-out page is not retried within the run (it is the next run's): /a/slow costs one wait a run.
-TIMEOUT = 10
+# machine (the stance stage of another test on both cores) never times out a page that answers:
+# these crawls run no stance stage of their own, so nothing in the crawl process holds its reactor
+# up. A timed-out page is not retried within the run (it is the next run's): /a/slow costs one wait a run.
+TIMEOUT = 5
 NOT_TIMEOUTS = ",".join(e if isinstance(e, str) else f"{e.__module__}.{e.__qualname__}" for e in default_settings.RETRY_EXCEPTIONS
                         if e != "scrapy.exceptions.DownloadTimeoutError")
 FAST = ["--set", f"RETRY_EXCEPTIONS={NOT_TIMEOUTS}", "--set", "SECTION_MAX_PAGES=3", "--set", "DOWNLOAD_DELAY=0", "--set", "AUTOTHROTTLE_ENABLED=False", "--set", f"DOWNLOAD_TIMEOUT={TIMEOUT}",

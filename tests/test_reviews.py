@@ -211,7 +211,7 @@ def test_a_reviewer_corrects_a_label_in_chromium_and_the_dashboard_counts_it(bro
 
 def test_reviews_posted_while_a_crawl_writes_are_all_kept(served_desk, desk):
     stances = judged_stances(desk["db"])
-    crawl = start_crawl(desk["all_sources"], desk["db"], *SLOW)
+    crawl = start_crawl(desk["all_sources"], desk["db"], *SLOW)  # the reviews land while it writes
     reviewer, posted, labels = signed_in(served_desk), [], ("critical", "neutral", "supportive")
     while crawl.poll() is None or len(posted) < 12:
         article_id, actor, _ = stances[len(posted) % len(stances)]

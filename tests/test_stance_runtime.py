@@ -1,6 +1,7 @@
 """The int8 ONNX Runtime encoder (`runtime: onnx-int8`) and parallel stance workers."""
 
 from concurrent.futures import ThreadPoolExecutor
+import json
 
 import pytest
 
@@ -8,6 +9,7 @@ from crawler.config import ConfigError, load_stance_models
 from stance import Mention, load_model
 from stance.registry import build_backend
 from lab.training import evaluate
+from tests.conftest import PROJECT
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +36,42 @@ def test_int8_copy_is_made_once_and_reused(tmp_path, monkeypatch):
     made = copies[0].stat().st_mtime_ns
     build_backend(spec)
     assert [p.stat().st_mtime_ns for p in (tmp_path / "onnx-int8").iterdir()] == [made]
+
+
+def test_a_found_int8_copy_loads_no_pytorch_encoder_and_a_retrained_one_gets_its_own(models, tmp_path):
+    """Once the copy exists (the `models` fixture made it in this session's cache), a crawl's
+    model loads neither transformers' BERT nor peft (seconds of every crawl's start). The copy's
+    name hashes the encoder's files and the folder's adapters: new adapters, a new copy; a new
+    head, the same one."""
+    import shutil
+    import subprocess
+    import sys
+
+    from safetensors.torch import load_file, save_file
+
+    from stance.features import default_encoder_path
+    from stance.model import DEFAULT_MODEL_DIR
+    from stance.quantized import KEEP_FLOAT, folder_digest
+
+    load = ("import sys; from stance.registry import build_backend; "
+            "m = build_backend({'backend': 'default', 'languages': ['en'], 'runtime': 'onnx-int8'}); "
+            "print(type(m.encoder.model).__name__, 'peft' in sys.modules, 'transformers.models.bert.modeling_bert' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["OnnxInt8Encoder", "False", "False"]
+
+    folder = tmp_path / "model"
+    shutil.copytree(DEFAULT_MODEL_DIR, folder)
+    config = json.loads((folder / "config.json").read_text())
+    def digest() -> str:
+        return folder_digest(folder, config, default_encoder_path(), KEEP_FLOAT)
+    shipped = digest()
+    head = load_file(folder / "head.safetensors")
+    save_file({name: value * 0.5 for name, value in head.items()}, folder / "head.safetensors")
+    assert digest() == shipped
+    adapter = load_file(folder / "adapter.safetensors")
+    save_file({name: value * 0.5 for name, value in adapter.items()}, folder / "adapter.safetensors")
+    assert digest() != shipped
 
 
 def test_int8_copy_keeps_only_the_first_feed_forward_output_in_float(models):

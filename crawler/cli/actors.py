@@ -58,8 +58,6 @@ def rejudge(db, name, actors_file, stance_file):
     from crawler.storage.articles import check_database_path
     from crawler.storage.database import open_database
     from crawler.storage.lock import database_lock
-    import torch
-
     from pipelines.stance import stance_workers
     from stance.quiet import quiet_loading
     from stance.registry import StanceModels
@@ -73,7 +71,6 @@ def rejudge(db, name, actors_file, stance_file):
                               "(`csto-monitor actors suggest` prints entries to paste)")
         check_database_path(db)
         workers, threads = stance_workers()
-        torch.set_num_threads(threads)
         with quiet_loading():
             models = StanceModels.from_specs(load_stance_models(stance_file or DEFAULT_STANCE_FILE), threads=threads)
         with database_lock(db):
