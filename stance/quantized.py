@@ -157,6 +157,10 @@ def load_int8_model(directory: str | Path | None, threads: int = 1):
     config = json.loads((directory / CONFIG_FILE).read_text())
     keep_float = tuple(config.get("int8_keep_float", KEEP_FLOAT))
     encoder_path = Path(encoder_location(config["encoder"]) or default_encoder_path())
+    if not encoder_path.is_dir():  # a Hugging Face name: its files are known only once it is loaded
+        model = load_model(directory)
+        quantize_encoder(model.encoder, threads, keep_float)
+        return model
     target = cache_dir() / "onnx-int8" / f"model-{folder_digest(directory, config, encoder_path, keep_float)}.onnx"
     if not target.exists():
         model = load_model(directory)

@@ -2,6 +2,7 @@
 
 from concurrent.futures import ThreadPoolExecutor
 import json
+import os
 
 import pytest
 
@@ -128,3 +129,39 @@ def test_an_encoder_without_token_type_ids_runs_in_int8_too(tmp_path):
     expected, measured = plain.encode(mentions), quantized.encode(mentions)
     assert expected.shape == measured.shape
     assert torch.nn.functional.cosine_similarity(expected, measured).min() > 0.99
+
+
+def test_an_int8_model_whose_encoder_is_a_hugging_face_name_loads_from_the_local_cache(tmp_path):
+    """A model folder may name its encoder as a Hugging Face model (in the local cache, offline):
+    it has no folder to hash, so its int8 copy is named by the loaded weights, as before."""
+    import subprocess
+    import sys
+
+    import torch
+    from safetensors.torch import save_file
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from stance.features import default_encoder_path
+    from stance.head import StanceHead
+
+    snapshot = tmp_path / "hf" / "hub" / "models--desk--tiny-bert" / "snapshots" / "0123456789abcdef"
+    (snapshot.parents[1] / "refs").mkdir(parents=True)
+    (snapshot.parents[1] / "refs" / "main").write_text("0123456789abcdef")
+    tokenizer = AutoTokenizer.from_pretrained(default_encoder_path())
+    torch.manual_seed(5)
+    BertModel(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64)).save_pretrained(snapshot)
+    tokenizer.save_pretrained(snapshot)
+    model = tmp_path / "model"
+    model.mkdir()
+    save_file(StanceHead(4 * 32, 16).state_dict(), model / "head.safetensors")
+    (model / "config.json").write_text(json.dumps({"name": "tiny", "encoder": "desk/tiny-bert", "labels": ["critical", "neutral", "supportive"],
+                                                   "languages": ["en"], "input_dim": 128, "hidden_dim": 16}))
+    load = ("from stance.registry import build_backend; from stance import Mention; "
+            f"m = build_backend({{'backend': 'default', 'languages': ['en'], 'runtime': 'onnx-int8', 'model': {str(model)!r}}}); "
+            "print(type(m.encoder.model).__name__, m.predict([Mention('Putin spoke.', 0, 5)])[0].label in m.labels)")
+    environment = {**os.environ, "HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1", "CSTO_MONITOR_CACHE": str(tmp_path / "cache")}
+    result = subprocess.run([sys.executable, "-c", load], capture_output=True, text=True, env=environment, cwd=PROJECT)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["OnnxInt8Encoder", "True"]
+    assert [p.name.split("-")[0] for p in (tmp_path / "cache" / "onnx-int8").iterdir()] == ["encoder"]
