@@ -218,12 +218,12 @@ def stance_eval(file, reviews, db, articles, model_dir, stance_file, language, h
     """Measure a model on FILE: NewsMTSC JSON lines, or RuSentNE .tsv (then F1_PN too), or with
     --articles labelled articles (then `found` too: articles in which the target was found); or
     with --reviews the models on the desk's reviews. The last line printed is the JSON result."""
-    require_lab()
     if reviews:
         click.echo(json.dumps(evaluate_reviews(db, stance_file)))
         return
-    if file is None:
+    if file is None:  # said before the lab (PyTorch, scikit-learn) is imported: at once
         fail("give the FILE to measure on, or --reviews --db DB to measure on the desk's reviews", EXIT_CONFIG_ERROR)
+    require_lab()
     from lab.rusentne import f1_pn
     from lab.training import evaluate
 
@@ -394,15 +394,21 @@ def evaluate_article_file(model, path: str) -> dict:
 
 
 def reviewed_in(db: str | None):
-    """The articles the desk reviewed in DB; one line and exit 1 when there are none."""
+    """The articles the desk reviewed in DB; one line and exit 1 when there are none (said before
+    the lab is imported)."""
     from crawler.cli.app import DEFAULT_DB, require_database
     from crawler.storage.database import open_database
     from crawler.storage.reviews import reviewed_stances
-    from lab.desk_articles import reviewed_articles
 
     db = db or DEFAULT_DB
     require_database(db)
-    found = reviewed_articles(reviewed_stances(open_database(db)))
+    stances = reviewed_stances(open_database(db))
+    found = []
+    if stances:
+        require_lab()
+        from lab.desk_articles import reviewed_articles
+
+        found = reviewed_articles(stances)
     if not found:
         fail(f"{db} holds no review yet: reviewers sign in to `csto-monitor serve --db {db}` and review judgements "
              "on the article pages")
@@ -413,19 +419,19 @@ def evaluate_reviews(db: str | None, stance_file: str | None) -> dict:
     """The shipped models (stance.yml's, or --stance-file's) against the desk's reviews: agreement
     (the share of reviewed judgements whose label the models give too), macro-F1, per-label F1, n,
     and the same per language; reviews in a language no model covers are left out and counted."""
+    articles = reviewed_in(db)
     from crawler.config import DEFAULT_ACTORS_FILE, DEFAULT_STANCE_FILE, load_actors
     from lab.desk_articles import desk_scores, judge_desk_articles
     from pipelines.actors import ActorFinder
     from stance.quiet import quiet_loading
     from stance.registry import StanceModels
 
-    articles = reviewed_in(db)
     try:
         with quiet_loading():
             models = StanceModels.from_specs(load_stance_models(stance_file or DEFAULT_STANCE_FILE))
     except (ConfigError, ValueError, OSError) as error:
         fail(str(error).splitlines()[0], EXIT_CONFIG_ERROR)
-    covered = [a for a in articles if models.for_language(a.language) is not None]
+    covered = [a for a in articles if models.covers(a.language)]
     uncovered = sum(len(a.actors) for a in articles if a not in covered)
     if not covered:
         fail("no reviewed article is in a language a stance model covers (stance.yml `languages`)")
