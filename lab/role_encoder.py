@@ -23,14 +23,15 @@ from stance import LABELS, Mention
 ROLE_SENTENCES = Path(__file__).resolve().parent / "data" / "role_sentences.yml"
 
 
-def role_mentions(path: str | Path = ROLE_SENTENCES, templates: set[int] | None = None) -> tuple[list[Mention], list[str]]:
-    """Every taught mention of the role templates (those numbered in `templates`, or all), each
-    filled with each pair both ways: mentions and labels."""
+def role_mentions(path: str | Path = ROLE_SENTENCES, templates: set[int] | None = None,
+                  leave_out: set[int] = frozenset()) -> tuple[list[Mention], list[str]]:
+    """Every taught mention of the role templates (those numbered in `templates`, or all, less
+    those in `leave_out`), each filled with each pair both ways: mentions and labels."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     pairs = [tuple(p) for p in data["pairs"]] + [tuple(reversed(p)) for p in data["pairs"]]
     mentions, labels = [], []
     for (index, (template, stance_a, stance_b)), (first, second) in itertools.product(enumerate(data["templates"]), pairs):
-        if templates is not None and index not in templates:
+        if (templates is not None and index not in templates) or index in leave_out:
             continue
         sentence = template.format(a=first, b=second)
         for name, stance in ((first, stance_a), (second, stance_b)):

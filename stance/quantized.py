@@ -157,24 +157,21 @@ def load_int8_model(directory: str | Path | None, threads: int = 1):
     config = json.loads((directory / CONFIG_FILE).read_text())
     keep_float = tuple(config.get("int8_keep_float", KEEP_FLOAT))
     encoder_path = Path(encoder_location(config["encoder"]) or default_encoder_path())
-    if not encoder_path.is_dir():  # a Hugging Face name: its files are known only once it is loaded
-        model = load_model(directory)
-        quantize_encoder(model.encoder, threads, keep_float)
-        return model
-    target = cache_dir() / "onnx-int8" / f"model-{folder_digest(directory, config, encoder_path, keep_float)}.onnx"
-    if not target.exists():
-        model = load_model(directory)
-        logger.info("quantizing the stance encoder to int8 for ONNX Runtime (once): %s", target)
-        export_int8(model.encoder.model, model.encoder.tokenizer, target, keep_float)
-        model.encoder.model = OnnxInt8Encoder(target, model.encoder.model.config, threads)
-        return model
-    return load_model(directory, encoder_model=OnnxInt8Encoder(target, AutoConfig.from_pretrained(encoder_path), threads))
+    target = None  # a Hugging Face name: its files are known only once it is loaded
+    if encoder_path.is_dir():
+        target = cache_dir() / "onnx-int8" / f"model-{folder_digest(directory, config, encoder_path, keep_float)}.onnx"
+        if target.exists():
+            return load_model(directory, encoder_model=OnnxInt8Encoder(target, AutoConfig.from_pretrained(encoder_path), threads))
+    model = load_model(directory)
+    quantize_encoder(model.encoder, threads, keep_float, target)
+    return model
 
 
-def quantize_encoder(encoder, threads: int = 1, keep_float: tuple[str, ...] = KEEP_FLOAT) -> None:
-    """Replace `encoder.model` (a MentionEncoder's transformer) by its cached int8 ONNX copy."""
+def quantize_encoder(encoder, threads: int = 1, keep_float: tuple[str, ...] = KEEP_FLOAT, target: Path | None = None) -> None:
+    """Replace `encoder.model` (a MentionEncoder's transformer) by its cached int8 ONNX copy: at
+    `target`, or named by a hash of the loaded weights when None."""
     keep_float = tuple(keep_float)
-    target = cache_dir() / "onnx-int8" / f"encoder-{weights_digest(encoder.model, keep_float)}.onnx"
+    target = target or cache_dir() / "onnx-int8" / f"encoder-{weights_digest(encoder.model, keep_float)}.onnx"
     if not target.exists():
         logger.info("quantizing the stance encoder to int8 for ONNX Runtime (once): %s", target)
         export_int8(encoder.model, encoder.tokenizer, target, keep_float)

@@ -60,8 +60,7 @@ def main() -> None:
     held = set(sentences[: len(sentences) // 10])
     news_train = ([m for m in mentions if m.sentence not in held], [l for m, l in zip(mentions, labels) if m.sentence not in held])
     news_valid = ([m for m in mentions if m.sentence in held], [l for m, l in zip(mentions, labels) if m.sentence in held])
-    count = len(__import__("yaml").safe_load((Path(__file__).resolve().parents[1] / "data" / "role_sentences.yml").read_text())["templates"])
-    roles_train = role_mentions(templates=set(range(count)) - HELD_OUT_TEMPLATES)
+    roles_train = role_mentions(leave_out=HELD_OUT_TEMPLATES)
     roles_valid = role_mentions(templates=HELD_OUT_TEMPLATES)
     devtest = read_newsmtsc(args.data / "devtest_mt.jsonl")
 
