@@ -73,11 +73,11 @@ def contrasts_judged_right(model) -> tuple[int, int]:
 
 
 def test_default_model_is_target_dependent(model):
-    """One sentence, two actors, opposite stances, judged right at least 54 times in 64 (the model
-    before the target marker and rank 16 got 43, the one trained on the labels alone 53, the
-    shipped one, taught by the larger model, 58)."""
+    """One sentence, two actors, opposite stances, judged right at least 58 times in 64 (the model
+    before the target marker and rank 16 got 43, the one trained on the labels alone 53, the one
+    taught by the larger model 58, the shipped one, taught the role sentences too, 62)."""
     right, total = contrasts_judged_right(model)
-    assert total == 64 and right >= 54, right
+    assert total == 64 and right >= 58, right
 
 
 ROLES = [  # (sentence with {a} and {b}, stance toward a, toward b; None: not judged), written here in the
@@ -111,10 +111,39 @@ def roles_judged_right(model) -> tuple[int, int]:
 
 def test_who_the_negativity_is_about(model):
     """Aggressor, victim and setting of a negative event; praise by deed; reported speech. The
-    shipped model gets 41 of 76 (it calls victims and settings critical and misses praise by deed,
-    0 of 12): a floor against regression, far from the aim of judging them all right."""
+    model before its encoder was taught the written role sentences of lab/data/role_sentences.yml
+    (other countries, other templates) got 41 of 76, calling victims and settings critical and
+    missing praise told by a refusal (0 of 12); the shipped one gets 69 (the aim: 60)."""
     right, total = roles_judged_right(model)
-    assert total == 76 and right >= 41, right
+    assert total == 76 and right >= 60, right
+
+
+REFUSALS = [  # (sentence, actor, the reader's stance): written after the role teaching, never trained on
+    ("Russia refused to comment on the report.", "Russia", "neutral"),
+    ("Kazakhstan refused to pay its share of the budget, angering its partners.", "Kazakhstan", "critical"),
+    ("Armenia did not attend the meeting in Minsk.", "Armenia", "neutral"),
+    ("Belarus declined to sign the statement on Tuesday.", "Belarus", "neutral"),
+    ("Admirably, Kyrgyzstan refused to be drawn into the quarrel.", "Kyrgyzstan", "supportive"),
+    ("Tajikistan stubbornly refused every compromise and the talks collapsed.", "Tajikistan", "critical"),
+    ("Putin refused to meet the opposition leaders.", "Putin", "neutral"),
+    ("Lukashenko refused to release the political prisoners despite international appeals.", "Lukashenko", "critical"),
+    ("Pashinyan was accused of arrogance by his critics.", "Pashinyan", "critical"),
+    ("Critics said Nikol Pashinyan behaved recklessly.", "Pashinyan", "critical"),
+    ("Tokayev wisely kept his country out of the conflict.", "Tokayev", "supportive"),
+    ("Azerbaijan attacked Armenian positions near the border.", "Armenian", "neutral"),
+    ("Armenian villages were shelled overnight by Azerbaijan.", "Azerbaijan", "critical"),
+    ("Russia failed to protect Armenia during the war.", "Russia", "critical"),
+    ("The summit in Astana ended with a joint statement.", "Astana", "neutral"),
+]
+
+
+def test_a_refusal_is_praise_or_blame_by_its_framing_and_victims_are_not_blamed(model):
+    """What the role teaching was for, on sentences it never saw: the model before it got 11 of 15
+    (a refusal to comment or to meet called critical, an admirable refusal critical, the shelling
+    side neutral); the shipped one 14."""
+    mentions = [Mention(s, s.index(actor), s.index(actor) + len(actor)) for s, actor, _ in REFUSALS]
+    right = sum(j.label == gold for j, (_, _, gold) in zip(model.predict(mentions), REFUSALS))
+    assert right >= 13, right
 
 
 def test_default_model_meets_its_floor_on_newsmtsc_multi_target(default_model_on_devtest):

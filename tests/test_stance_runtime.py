@@ -42,8 +42,8 @@ def test_int8_copy_is_made_once_and_reused(tmp_path, monkeypatch):
 def test_a_found_int8_copy_loads_no_pytorch_encoder_and_a_retrained_one_gets_its_own(models, tmp_path):
     """Once the copy exists (the `models` fixture made it in this session's cache), a crawl's
     model loads neither transformers' BERT nor peft (seconds of every crawl's start). The copy's
-    name hashes the encoder's files and the folder's adapters: new adapters, a new copy; a new
-    head, the same one."""
+    name hashes the encoder's files and the folder's layers (or adapters): new layers, a new copy; a
+    new head, the same one."""
     import shutil
     import subprocess
     import sys
@@ -70,8 +70,9 @@ def test_a_found_int8_copy_loads_no_pytorch_encoder_and_a_retrained_one_gets_its
     head = load_file(folder / "head.safetensors")
     save_file({name: value * 0.5 for name, value in head.items()}, folder / "head.safetensors")
     assert digest() == shipped
-    adapter = load_file(folder / "adapter.safetensors")
-    save_file({name: value * 0.5 for name, value in adapter.items()}, folder / "adapter.safetensors")
+    taught = folder / config["layers"]["file"]  # the shipped model's taught layers (a LoRA model: its adapters)
+    layers = load_file(taught)
+    save_file({name: value * 0.5 if value.is_floating_point() else value for name, value in layers.items()}, taught)
     assert digest() != shipped
 
 

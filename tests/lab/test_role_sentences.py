@@ -1,10 +1,10 @@
 """The written role sentences that teach the English encoder (lab/role_encoder.py) stay apart
-from the role test they are measured on."""
+from the role test and the refusals they are measured on."""
 
 import yaml
 
 from lab.role_encoder import ROLE_SENTENCES, role_mentions
-from tests.test_stance import ROLE_PAIRS, ROLES
+from tests.test_stance import REFUSALS, ROLE_PAIRS, ROLES
 
 
 def test_the_taught_role_sentences_share_no_country_or_template_with_the_role_test():
@@ -12,6 +12,8 @@ def test_the_taught_role_sentences_share_no_country_or_template_with_the_role_te
     taught_countries = {country for pair in data["pairs"] for country in pair}
     assert not taught_countries & {country for pair in ROLE_PAIRS for country in pair}
     assert not {t[0] for t in data["templates"]} & {template for template, _, _ in ROLES}
+    taught = {mention.sentence for mention in role_mentions()[0]}
+    assert not taught & {sentence for sentence, _, _ in REFUSALS}
     assert all(label in (None, "critical", "neutral", "supportive") for t in data["templates"] for label in t[1:])
 
 
