@@ -176,7 +176,7 @@ class SpacyTagger:
 
     def spans_of(self, paragraphs: list[str]) -> list[list[tuple[int, int, str]]]:
         return [[(e.start_char, e.end_char, e.label_) for e in doc.ents]
-                for doc in self.nlp.pipe(paragraph[:20000] for paragraph in paragraphs)]
+                for doc in self.nlp.pipe((paragraph[:20000] for paragraph in paragraphs), batch_size=128)]
 
 
 def build_tagger(spec: str):
@@ -213,10 +213,19 @@ class NameFinder:
         return self.taggers[language]
 
     def find(self, title: str | None, text: str, language: str) -> list[FoundName]:
+        return self.find_in([(title, text)], language)[0]
+
+    def find_in(self, articles: list[tuple[str | None, str]], language: str) -> list[list[FoundName]]:
+        """The new names of each (title, text) in `language`, all their paragraphs tagged in one call
+        (spaCy reads a batch of many articles' paragraphs a third faster than one article's)."""
+        paragraphs = [([title] if title else []) + [p for p in (text or "").split("\n") if p.strip()]
+                      for title, text in articles]
+        spans = iter(self.tagger(language).spans_of([p for article in paragraphs for p in article]))
+        return [self.named(article, [next(spans) for _ in article], language) for article in paragraphs]
+
+    def named(self, paragraphs: list[str], tagged: list[list[tuple[int, int, str]]], language: str) -> list[FoundName]:
         found: dict[str, FoundName] = {}
-        tagger = self.tagger(language)
-        paragraphs = ([title] if title else []) + [p for p in (text or "").split("\n") if p.strip()]
-        for paragraph, spans in zip(paragraphs, tagger.spans_of(paragraphs)):
+        for paragraph, spans in zip(paragraphs, tagged):
             for start, end, tag in spans:
                 kind = KINDS.get(tag)
                 surface = trimmed(" ".join(paragraph[start:end].split()))
@@ -285,7 +294,10 @@ def read_names(db: sqlite_utils.Database, finder: NameFinder) -> int:
         return 0
     started, read = time.perf_counter(), 0
     while rows := articles_to_read(db, languages, BATCH):
-        found = [(article_id, finder.find(title, text, language)) for article_id, title, text, language in rows]
+        found = []
+        for language in {row[3] for row in rows}:
+            batch = [row for row in rows if row[3] == language]
+            found += zip([row[0] for row in batch], finder.find_in([(row[1], row[2]) for row in batch], language))
         with db.atomic():
             for article_id, names in found:
                 save_names(db, article_id, names)

@@ -20,7 +20,7 @@ import random
 import sys
 import time
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(PROJECT))
 
 import torch  # noqa: E402
