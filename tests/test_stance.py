@@ -43,6 +43,12 @@ def model():
     return load_model()
 
 
+def mention_of(sentence: str, name: str) -> Mention:
+    """The mention of `name` at its first place in `sentence`."""
+    start = sentence.index(name)
+    return Mention(sentence, start, start + len(name))
+
+
 CONTRASTS = [  # (sentence with {a} and {b}, stance toward a, stance toward b): clear cases, written here
     ("{a} was praised for his wisdom, while {b} was condemned as a reckless bully.", "supportive", "critical"),
     ("{a} won applause for brokering the ceasefire, but {b} was blamed for wrecking it.", "supportive", "critical"),
@@ -65,8 +71,7 @@ def contrasts_judged_right(model) -> tuple[int, int]:
                               ("Lukashenko", "Pashinyan")]:
             sentence = template.format(a=first, b=second)
             for name, stance in [(first, stance_a), (second, stance_b)]:
-                start = sentence.index(name)
-                mentions.append(Mention(sentence, start, start + len(name)))
+                mentions.append(mention_of(sentence, name))
                 gold.append(stance)
     judged_labels = [j.label for j in model.predict(mentions)]
     return sum(label == expected for label, expected in zip(judged_labels, gold)), len(gold)
@@ -103,8 +108,7 @@ def roles_judged_right(model) -> tuple[int, int]:
             sentence = template.format(a=first, b=second)
             for name, stance in [(first, stance_a), (second, stance_b)]:
                 if stance is not None:
-                    start = sentence.index(name)
-                    mentions.append(Mention(sentence, start, start + len(name)))
+                    mentions.append(mention_of(sentence, name))
                     gold.append(stance)
     return sum(j.label == g for j, g in zip(model.predict(mentions), gold)), len(gold)
 
@@ -141,7 +145,7 @@ def test_a_refusal_is_praise_or_blame_by_its_framing_and_victims_are_not_blamed(
     """What the role teaching was for, on sentences it never saw: the model before it got 11 of 15
     (a refusal to comment or to meet called critical, an admirable refusal critical, the shelling
     side neutral); the shipped one 14."""
-    mentions = [Mention(s, s.index(actor), s.index(actor) + len(actor)) for s, actor, _ in REFUSALS]
+    mentions = [mention_of(sentence, actor) for sentence, actor, _ in REFUSALS]
     right = sum(j.label == gold for j, (_, _, gold) in zip(model.predict(mentions), REFUSALS))
     assert right >= 13, right
 

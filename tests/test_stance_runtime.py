@@ -11,6 +11,7 @@ from stance import Mention, load_model
 from stance.registry import build_backend
 from lab.training import evaluate
 from tests.conftest import PROJECT
+from tests.test_stance import mention_of
 
 
 @pytest.fixture(scope="module")
@@ -88,11 +89,8 @@ def test_int8_copy_keeps_only_the_first_feed_forward_output_in_float(models):
 
 def test_parallel_workers_give_the_same_judgements_as_one(models):
     _, quantized = models
-    def mention(sentence: str, name: str) -> Mention:
-        return Mention(sentence, sentence.index(name), sentence.index(name) + len(name))
-
-    articles = [[mention(f"Critics said Pashinyan had betrayed the voters of district {n}.", "Pashinyan"),
-                 mention(f"Tokayev was praised by {n} delegations for his calm leadership.", "Tokayev")]
+    articles = [[mention_of(f"Critics said Pashinyan had betrayed the voters of district {n}.", "Pashinyan"),
+                 mention_of(f"Tokayev was praised by {n} delegations for his calm leadership.", "Tokayev")]
                 for n in range(8)]
     alone = [[j.label for j in quantized.predict(a)] for a in articles]
     with ThreadPoolExecutor(2) as pool:  # the tokenizer is shared: calls must not collide
